@@ -1,0 +1,1 @@
+"""Device layer: transports, protocol codecs, drivers and the simulator."""

@@ -1,0 +1,1 @@
+"""Domain layer: readings, time, session, alarms and recording. No Qt widgets here."""

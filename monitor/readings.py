@@ -1,0 +1,184 @@
+"""The vocabulary every layer shares: parameters, units, quality flags and readings.
+
+A reading crosses threads (driver thread -> GUI and recorder), so every type here
+is immutable. An invalid, absent, under/over-range or not-calibrated value is
+carried as ``value=None`` with a quality flag saying why: it never becomes a number.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Parameter(enum.StrEnum):
+    """Vital-sign parameters the product understands, named as in the recordings."""
+
+    HR = "HR"
+    PR = "PR"
+    NIBP_SYS = "NIBP_SYS"
+    NIBP_DIA = "NIBP_DIA"
+    NIBP_MEAN = "NIBP_MEAN"
+    ART_SYS = "ART_SYS"
+    ART_DIA = "ART_DIA"
+    ART_MEAN = "ART_MEAN"
+    SPO2 = "SPO2"
+
+
+UNITS: dict[Parameter, str] = {
+    Parameter.HR: "/min",
+    Parameter.PR: "/min",
+    Parameter.NIBP_SYS: "mmHg",
+    Parameter.NIBP_DIA: "mmHg",
+    Parameter.NIBP_MEAN: "mmHg",
+    Parameter.ART_SYS: "mmHg",
+    Parameter.ART_DIA: "mmHg",
+    Parameter.ART_MEAN: "mmHg",
+    Parameter.SPO2: "%",
+}
+
+NIBP_PARAMETERS = (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN)
+ART_PARAMETERS = (Parameter.ART_SYS, Parameter.ART_DIA, Parameter.ART_MEAN)
+
+
+class Quality(enum.Flag):
+    """Why a value is missing, or what the device says about a present value.
+
+    Flags in ``NOT_A_NUMBER`` always come with ``value=None``; the others
+    (``NIBP_MEASURING``, ``OLDER_THAN_60S``, ...) may accompany a real number.
+    """
+
+    NONE = 0
+    ABSENT = enum.auto()  # module/parameter not present, or the device sent "no value"
+    INVALID = enum.auto()  # device marks the value invalid / NaN / questionable
+    NOT_UPDATED = enum.auto()
+    UNDER_RANGE = enum.auto()
+    OVER_RANGE = enum.auto()
+    NOT_CALIBRATED = enum.auto()
+    SENSOR_OFF = enum.auto()
+    NIBP_MEASURING = enum.auto()  # cuff inflating: the displayed NIBP is the previous one
+    OLDER_THAN_60S = enum.auto()  # device says the value is more than 60 s old
+    CALIBRATING = enum.auto()
+    LOW_PERFUSION = enum.auto()
+    INTERFERENCE = enum.auto()
+    DEMO = enum.auto()  # device is in demo/simulation mode
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Flag names, in declaration order, for logs, JSON and the recording."""
+        return tuple(f.name for f in Quality if f and f in self and f.name)
+
+    @classmethod
+    def from_names(cls, names: list[str] | tuple[str, ...]) -> Quality:
+        flags = cls.NONE
+        for name in names:
+            flags |= cls[name]
+        return flags
+
+
+NOT_A_NUMBER = (
+    Quality.ABSENT
+    | Quality.INVALID
+    | Quality.NOT_UPDATED
+    | Quality.UNDER_RANGE
+    | Quality.OVER_RANGE
+    | Quality.NOT_CALIBRATED
+    | Quality.SENSOR_OFF
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One parameter value as a codec decodes it from the device's bytes.
+
+    Codecs know nothing of host time or transports, so they return observations;
+    the driver stamps them into :class:`Reading`.
+    """
+
+    parameter: Parameter
+    value: float | None
+    quality: Quality = Quality.NONE
+    device_time: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is not None and self.quality & NOT_A_NUMBER:
+            raise ValueError(f"{self.parameter}: a value flagged {self.quality} must be None")
+        if self.value is None and not self.quality & NOT_A_NUMBER:
+            raise ValueError(f"{self.parameter}: a missing value needs a reason flag")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """Conditions the device reports about itself (e.g. Masimo EXC bits).
+
+    ``conditions`` is a tuple of short human-readable names ("sensor off",
+    "low perfusion"); an empty tuple means the device reports nothing unusual.
+    """
+
+    conditions: tuple[str, ...]
+    device_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """An observation stamped with where and when the host received it."""
+
+    parameter: Parameter
+    value: float | None
+    unit: str
+    received_at: datetime  # host receive time, timezone-aware UTC
+    source: str  # protocol name: "datex", "masimo", "intellivue"
+    quality: Quality = Quality.NONE
+    device_time: datetime | None = None
+
+    @property
+    def is_number(self) -> bool:
+        return self.value is not None
+
+    @classmethod
+    def from_observation(
+        cls, obs: Observation, received_at: datetime, source: str
+    ) -> Reading:
+        return cls(
+            parameter=obs.parameter,
+            value=obs.value,
+            unit=UNITS[obs.parameter],
+            received_at=received_at,
+            source=source,
+            quality=obs.quality,
+            device_time=obs.device_time,
+        )
+
+
+class LinkState(enum.StrEnum):
+    """What the driver knows about the connection to the monitor."""
+
+    CONNECTING = "connecting"  # opening the port
+    WAITING = "waiting"  # port open, no valid frame yet
+    RECEIVING = "receiving"  # valid frames arriving
+    NO_VALID_FRAMES = "no-valid-frames"  # bytes or silence, but nothing decodes
+    SILENT = "silent"  # valid frames stopped arriving
+    DISCONNECTED = "disconnected"  # port lost or could not be opened; retrying
+    CLOSED = "closed"  # stopped by the user
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEvent:
+    """A change of link state, with a sentence for the user."""
+
+    state: LinkState
+    message: str
+    at: datetime
+    port: str = ""
+    protocol: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameStats:
+    """Counts a decoder keeps, for the noisy-line alarm and the link display."""
+
+    frames_ok: int = 0
+    frames_bad: int = 0
+    bytes_discarded: int = 0
+    details: tuple[str, ...] = field(default_factory=tuple)
