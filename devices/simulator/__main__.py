@@ -1,0 +1,7 @@
+"""``python -m devices.simulator`` is ``infusion-sim``."""
+
+import sys
+
+from devices.simulator.cli import main
+
+sys.exit(main())

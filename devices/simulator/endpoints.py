@@ -1,0 +1,194 @@
+"""Where the simulator's bytes go: a pseudo-terminal, a TCP socket or a real port.
+
+Each endpoint behaves like the monitor's end of a cable: bytes written with no
+one listening are lost (as on a real line), and the runner can pull the cable
+(``drop_connection``) to inject a disconnect.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import select
+import socket
+import tty
+from typing import Protocol
+
+from devices.protocols import LineSettings
+from devices.transport import open_port
+
+log = logging.getLogger(__name__)
+
+WRITE_TIMEOUT_S = 0.5
+
+
+class Endpoint(Protocol):
+    address: str  # what the program under test should open
+
+    def read(self, timeout: float) -> bytes | None:
+        """Bytes from the host (b"" if none within timeout); None if the host hung up."""
+
+    def write(self, data: bytes) -> bool:
+        """Send; False if the bytes could not go out (no listener, buffer full)."""
+
+    def drop_connection(self) -> None:
+        """Pull the cable: the host sees the link go away (as far as the medium allows)."""
+
+    def hold_down(self, down: bool) -> None:
+        """While down, refuse new connections where the medium has them."""
+
+    def close(self) -> None: ...
+
+
+class PtyEndpoint:
+    """A pseudo-terminal pair; the host opens ``address`` like a serial port.
+
+    The simulator keeps its own handle on the terminal side open, so the host
+    can close and reopen the port without the pair collapsing.
+    """
+
+    def __init__(self) -> None:
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)  # no echo, no line editing: a byte is a byte
+        os.set_blocking(self._master, False)
+        self.address = os.ttyname(self._slave)
+
+    def read(self, timeout: float) -> bytes | None:
+        ready, _, _ = select.select([self._master], [], [], max(0.0, timeout))
+        if not ready:
+            return b""
+        try:
+            return os.read(self._master, 65536)
+        except BlockingIOError:
+            return b""
+        except OSError as exc:  # EIO: no terminal side open at all
+            if exc.errno == errno.EIO:
+                return b""
+            raise
+
+    def write(self, data: bytes) -> bool:
+        view = memoryview(data)
+        while view:
+            _, ready, _ = select.select([], [self._master], [], WRITE_TIMEOUT_S)
+            if not ready:
+                return False  # nobody is reading: the line drops the bytes
+            try:
+                sent = os.write(self._master, view)
+            except BlockingIOError:
+                continue
+            view = view[sent:]
+        return True
+
+    def drop_connection(self) -> None:
+        """A pty cannot be unplugged; the runner goes silent and resets the device."""
+        self._discard_pending()
+
+    def hold_down(self, down: bool) -> None:
+        """A pty has no connections to refuse; silence is all a pulled cable shows."""
+
+    def _discard_pending(self) -> None:
+        while self.read(0.0):
+            pass
+
+    def close(self) -> None:
+        for fd in (self._master, self._slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class TcpEndpoint:
+    """A serial device server: listens on HOST:PORT and serves one host at a time."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._listener = socket.create_server((host, port), reuse_port=False)
+        self._listener.setblocking(False)
+        self._client: socket.socket | None = None
+        bound_host, bound_port = self._listener.getsockname()[:2]
+        self.address = f"socket://{bound_host}:{bound_port}"
+        self.accepting = True
+
+    def read(self, timeout: float) -> bytes | None:
+        watch = [self._listener] + ([self._client] if self._client else [])
+        ready, _, _ = select.select(watch, [], [], max(0.0, timeout))
+        if self._listener in ready:
+            self._accept()
+        if self._client is not None and self._client in ready:
+            try:
+                data = self._client.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return b""
+            except OSError:
+                data = b""
+            if not data:
+                self._drop_client()
+                return None
+            return data
+        return b""
+
+    def _accept(self) -> None:
+        conn, peer = self._listener.accept()
+        if not self.accepting:
+            conn.close()
+            return
+        if self._client is not None:
+            log.info("new host %s replaces the previous one", peer)
+            self._drop_client()
+        conn.setblocking(True)
+        conn.settimeout(WRITE_TIMEOUT_S)
+        self._client = conn
+
+    def write(self, data: bytes) -> bool:
+        if self._client is None:
+            return False
+        try:
+            self._client.sendall(data)
+        except OSError:
+            self._drop_client()
+            return False
+        return True
+
+    def drop_connection(self) -> None:
+        self._drop_client()
+
+    def hold_down(self, down: bool) -> None:
+        self.accepting = not down
+
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            except OSError:
+                pass
+            self._client = None
+
+    def close(self) -> None:
+        self._drop_client()
+        self._listener.close()
+
+
+class SerialEndpoint:
+    """A real port behind a null-modem cable, with the protocol's line settings."""
+
+    def __init__(self, device: str, settings: LineSettings) -> None:
+        self._port = open_port(device, settings)
+        self.address = device
+
+    def read(self, timeout: float) -> bytes | None:
+        self._port.timeout = max(0.0, timeout)
+        return self._port.read(max(1, self._port.in_waiting))
+
+    def write(self, data: bytes) -> bool:
+        self._port.write(data)
+        return True
+
+    def drop_connection(self) -> None:
+        self._port.reset_input_buffer()
+
+    def hold_down(self, down: bool) -> None:
+        """A real cable stays plugged in; silence is what the host sees."""
+
+    def close(self) -> None:
+        self._port.close()

@@ -1,0 +1,59 @@
+"""Replays a raw capture of any protocol to an endpoint at the pace of the line.
+
+A real monitor's bytes are the best test input there is; QA push a capture
+through the program with ``infusion-sim --replay FILE``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from devices.protocols import LineSettings
+from devices.simulator.endpoints import Endpoint
+from monitor.clock import Clock
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 256
+
+
+class ReplayError(Exception):
+    """The capture cannot be read; ``str()`` is the sentence for the user."""
+
+
+def bytes_per_second(settings: LineSettings) -> float:
+    """Line throughput: start bit + data bits + parity + stop bits per byte."""
+    bits = 1 + settings.bytesize + (0 if settings.parity == "N" else 1) + settings.stopbits
+    return settings.baudrate / bits
+
+
+def read_capture(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ReplayError(f"Capture file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise ReplayError(f"{path} is a folder, not a capture file.") from None
+    except OSError as exc:
+        raise ReplayError(f"Cannot read capture file {path}: {exc.strerror}.") from None
+    if not data:
+        raise ReplayError(f"Capture file {path} is empty.")
+    return data
+
+
+def replay(data: bytes, endpoint: Endpoint, settings: LineSettings, clock: Clock, stop: threading.Event) -> int:
+    """Write ``data`` at the line's pace on ``clock``; returns bytes written."""
+    rate = bytes_per_second(settings)
+    t0 = clock.monotonic()
+    sent = 0
+    while sent < len(data) and not stop.is_set():
+        due = int((clock.monotonic() - t0) * rate) + CHUNK_BYTES
+        chunk = data[sent : min(due, len(data))]
+        if chunk and endpoint.write(chunk):
+            sent += len(chunk)
+        endpoint.read(0.0)  # the host may talk; a capture cannot answer
+        clock.wait(stop, CHUNK_BYTES / rate)
+    log.info("replayed %d of %d bytes", sent, len(data))
+    return sent
