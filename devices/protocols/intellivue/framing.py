@@ -1,0 +1,218 @@
+"""IntelliVue MIB/RS232 framing: BOF/EOF, transparency escapes, CRC-16/X-25 (spec §B.2, §B.7).
+
+A frame on the wire is ``C0`` + escaped(header + user data + FCS) + ``C1``. The
+4-byte header is protocol id ``0x11``, message type ``0x01`` and the user-data
+length (u16 BE). The FCS is CRC-16/X-25 over header + user data *before*
+escaping, sent low byte first, and is itself escaped (the real monitor does so;
+VSCaptureMP's host code forgets to — §B.2 — we do not copy that).
+
+Pure: no I/O, no clock. The :class:`Deframer` is the receive side; it resyncs
+per §B.7: a BOF inside a frame starts a new frame and throws the partial bytes
+away (VSCaptureMP keeps them and so also loses the next frame), ``7D C1``
+aborts, and FCS or length mismatches drop the frame without touching the next.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from monitor.readings import FrameStats
+
+log = logging.getLogger(__name__)
+
+BOF = 0xC0
+EOF = 0xC1
+ESC = 0x7D
+ESC_XOR = 0x20
+
+PROTOCOL_ID = 0x11  # Data Export (§B.2)
+MESSAGE_TYPE = 0x01
+HEADER_LEN = 4
+FCS_LEN = 2
+
+# Our AARQ offers to receive up to 2500 bytes of user data (§B.2; the real
+# monitor's own MTU is 996) and escaping at most doubles a frame. Anything longer
+# between BOF and EOF is noise, not a frame.
+MAX_USER_DATA = 2500
+MAX_ESCAPED_LEN = 2 * (HEADER_LEN + MAX_USER_DATA + FCS_LEN)
+
+
+def _crc_table() -> tuple[int, ...]:
+    """The 256-entry table for the reflected polynomial 0x8408 (CRC-16/X-25)."""
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def fcs(data: bytes) -> int:
+    """CRC-16/X-25 of ``data``: init 0xFFFF, reflected, final XOR 0xFFFF (§B.2).
+
+    ``fcs(b"123456789") == 0x906E`` is the catalogue check value.
+    """
+    crc = 0xFFFF
+    table = _CRC_TABLE
+    for byte in data:
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+    return crc ^ 0xFFFF
+
+
+_NEEDS_ESCAPE = re.compile(rb"[\xc0\xc1\x7d]")
+_ESCAPED = re.compile(rb"\x7d(.)", re.DOTALL)
+
+
+def escape(data: bytes) -> bytes:
+    """Transparency: C0, C1 and 7D go out as 7D followed by the byte XOR 0x20 (§B.2)."""
+    return _NEEDS_ESCAPE.sub(lambda m: bytes((ESC, m.group()[0] ^ ESC_XOR)), data)
+
+
+def unescape(data: bytes) -> bytes:
+    """Undo :func:`escape`. ``data`` must not end in a lone 7D (that is an abort)."""
+    if ESC not in data:
+        return bytes(data)
+    return _ESCAPED.sub(lambda m: bytes((m.group(1)[0] ^ ESC_XOR,)), data)
+
+
+def encode_frame(user_data: bytes) -> bytes:
+    """Wrap user data into a complete wire frame, FCS included and escaped (§B.2).
+
+    Used by the host session for its requests and by a simulated monitor for replies.
+    """
+    if len(user_data) > 0xFFFF:
+        raise ValueError("user data longer than the u16 length field")
+    header = bytes((PROTOCOL_ID, MESSAGE_TYPE)) + len(user_data).to_bytes(2, "big")
+    body = header + bytes(user_data)
+    return bytes((BOF,)) + escape(body + fcs(body).to_bytes(2, "little")) + bytes((EOF,))
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A frame that passed every check: the user data inside it."""
+
+    user_data: bytes
+
+
+class FrameError(ValueError):
+    """Why an un-escaped frame was rejected; the text goes into FrameStats.details."""
+
+
+def check_frame(raw: bytes) -> Frame:
+    """Validate an un-escaped frame (header + user data + FCS) per §B.2/§B.7."""
+    if len(raw) < HEADER_LEN + FCS_LEN:
+        raise FrameError("too short")
+    body, received = raw[:-FCS_LEN], int.from_bytes(raw[-FCS_LEN:], "little")
+    if fcs(body) != received:
+        raise FrameError("FCS mismatch")
+    if body[0] != PROTOCOL_ID or body[1] != MESSAGE_TYPE:
+        raise FrameError("not a Data Export header")
+    if int.from_bytes(body[2:4], "big") != len(body) - HEADER_LEN:
+        raise FrameError("length field does not match the user data")
+    return Frame(user_data=bytes(body[HEADER_LEN:]))
+
+
+_DELIMITER = re.compile(rb"[\xc0\xc1]")
+
+
+class Deframer:
+    """Splits a byte stream into checked frames, however the stream is chunked.
+
+    Keeps :class:`FrameStats`: good and bad frames, bytes thrown away, and a
+    count per reason in ``details`` (e.g. ``"FCS mismatch: 2"``).
+    """
+
+    def __init__(self) -> None:
+        self._pending: bytearray | None = None  # escaped bytes after a BOF; None = hunting
+        self._ok = 0
+        self._bad = 0
+        self._discarded = 0
+        self._reasons: Counter[str] = Counter()
+
+    @property
+    def stats(self) -> FrameStats:
+        details = tuple(f"{reason}: {n}" for reason, n in sorted(self._reasons.items()))
+        return FrameStats(self._ok, self._bad, self._discarded, details)
+
+    def reset(self) -> None:
+        """Forget a partial frame (e.g. after the port was reopened); keep the counts."""
+        self._pending = None
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Consume received bytes; return the frames they complete, in order."""
+        frames: list[Frame] = []
+        pos, end = 0, len(data)
+        while pos < end:
+            if self._pending is None:
+                pos = self._hunt(data, pos)
+                continue
+            match = _DELIMITER.search(data, pos)
+            if match is None:
+                self._pending += data[pos:]
+                self._limit_pending()
+                break
+            self._pending += data[pos : match.start()]
+            pos = match.end()
+            if data[match.start()] == EOF:
+                frame = self._complete(self._pending)
+                self._pending = None
+                if frame is not None:
+                    frames.append(frame)
+            else:  # BOF inside a frame: §B.7 says start again, drop the partial bytes
+                self._restart_frame()
+        return frames
+
+    def _hunt(self, data: bytes, pos: int) -> int:
+        """Skip bytes outside BOF…EOF (§B.7: ignore them); return where to continue."""
+        start = data.find(BOF, pos)
+        if start < 0:
+            self._discard(len(data) - pos)
+            return len(data)
+        self._discard(start - pos)
+        self._pending = bytearray()
+        return start + 1
+
+    def _restart_frame(self) -> None:
+        assert self._pending is not None
+        if self._pending:
+            self._reject("BOF inside a frame", len(self._pending) + 1)
+        else:  # a repeated BOF loses nothing
+            self._discard(1)
+        self._pending = bytearray()
+
+    def _complete(self, escaped: bytearray) -> Frame | None:
+        wire_len = len(escaped) + 2
+        trailing_escapes = len(escaped) - len(escaped.rstrip(b"\x7d"))
+        if trailing_escapes % 2:
+            self._reject("aborted (7D C1)", wire_len)
+            return None
+        try:
+            frame = check_frame(unescape(bytes(escaped)))
+        except FrameError as err:
+            self._reject(str(err), wire_len)
+            return None
+        self._ok += 1
+        return frame
+
+    def _limit_pending(self) -> None:
+        if self._pending is not None and len(self._pending) > MAX_ESCAPED_LEN:
+            self._reject("no EOF within the maximum frame length", len(self._pending) + 1)
+            self._pending = None
+
+    def _reject(self, reason: str, wire_len: int) -> None:
+        log.debug("IntelliVue frame dropped: %s (%d bytes)", reason, wire_len)
+        self._bad += 1
+        self._discarded += wire_len
+        self._reasons[reason] += 1
+
+    def _discard(self, n: int) -> None:
+        if n > 0:
+            self._discarded += n
+            self._reasons["bytes outside a frame"] += n

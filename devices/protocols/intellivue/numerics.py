@@ -1,0 +1,379 @@
+"""From numeric objects in poll replies to :class:`Observation` s, and back (spec §B.5, §B.6).
+
+Rules, with the spec section that asks for each:
+
+* Values: NuObsValue ``{physio_id; state; unit; FLOAT-Type}`` in attribute 0x0950,
+  or a compound list of them in 0x094B (NIBP, invasive pressures) — §B.5.
+* Validity — §B.6: a value is a number only if the MeasurementState has none of
+  INVALID, QUESTIONABLE, UNAVAILABLE, CALIBRATION_ONGOING, TEST_DATA
+  (``state & 0xF800 == 0``, as [S15]) *and* the FLOAT-Type is not special.
+  Otherwise the value is None with a reason: UNAVAILABLE → ABSENT;
+  INVALID/QUESTIONABLE → INVALID; calibrating → CALIBRATING+INVALID; test data →
+  DEMO+INVALID; NaN/NRes → INVALID (unless the state already gave a reason);
+  +∞ → OVER_RANGE; −∞ → UNDER_RANGE. DEMO_DATA keeps the number and adds DEMO;
+  MSMT_ONGOING on NIBP adds NIBP_MEASURING.
+* Units — §B.6: only the unit a parameter is measured in is accepted (beats/min,
+  %, mmHg); kPa pressures are converted to mmHg and rounded to 0.1 mmHg. Any
+  other unit gives None + INVALID: a number in an unknown unit is not shown.
+* Time — §B.5/§B.6: a *number* takes its object's own measurement time (0x0990
+  absolute, e.g. NIBP; else 0x0991 relative). A value without a number, and a
+  number whose object has no time, take the reply's time: its AbsoluteTime if
+  the monitor fills it, else its RelativeTime converted with the MDS time base
+  (abs = base_abs + (rel − base_rel) × 0.125 ms). No base → no device_time.
+  (The object time is not put on a None value: in the real capture the NIBP
+  object carries the time of a cuff reading 24 days older than the session.)
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from devices.protocols.intellivue import nomenclature as nom
+from devices.protocols.intellivue.floattype import FloatSpecial, decode_float, encode_float
+from devices.protocols.intellivue.polling import ObservationPoll, PollReply
+from devices.protocols.intellivue.wire import (
+    DecodeError,
+    Reader,
+    decode_bcd_time,
+    encode_bcd_time,
+    read_list,
+    tick_delta,
+    u16,
+)
+from monitor.readings import (
+    ART_PARAMETERS,
+    NIBP_PARAMETERS,
+    NOT_A_NUMBER,
+    Observation,
+    Parameter,
+    Quality,
+)
+
+log = logging.getLogger(__name__)
+
+MMHG_PER_KPA = 7.500615758
+TICK_MICROSECONDS = 125
+
+
+@dataclass(frozen=True, slots=True)
+class NuObsValue:
+    """One numeric value as on the wire (§B.5): ``value`` is the raw u32 FLOAT-Type."""
+
+    physio_id: int
+    state: int
+    unit_code: int
+    value: int
+
+    SIZE = 10
+
+    @classmethod
+    def decode(cls, raw: bytes) -> NuObsValue:
+        if len(raw) != cls.SIZE:
+            raise DecodeError(f"NuObsValue needs {cls.SIZE} bytes, got {len(raw)}")
+        return cls(*struct.unpack(">HHHI", raw))
+
+    def encode(self) -> bytes:
+        return struct.pack(">HHHI", self.physio_id, self.state, self.unit_code, self.value)
+
+
+def decode_compound(raw: bytes) -> list[NuObsValue]:
+    """NuObsValueCmp ``{count; length; NuObsValue[count]}`` (attribute 0x094B)."""
+    count, items = read_list(Reader(raw))
+    values = [NuObsValue.decode(items.take(NuObsValue.SIZE)) for _ in range(count)]
+    items.expect_end("the compound value")
+    return values
+
+
+# --- which physio id is which parameter ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a parameter comes from: ``group`` of parameters read together, ``rank`` 0 = best."""
+
+    parameter: Parameter
+    group: str
+    rank: int
+
+
+def _pressure_sources(
+    group: str, bases: Sequence[int], params: Sequence[Parameter]
+) -> dict[int, Source]:
+    """sys/dia/mean ids are the compound's id + 1/2/3 (§B.6); earlier bases rank better."""
+    return {
+        base + offset: Source(param, group, rank)
+        for rank, base in enumerate(bases)
+        for offset, param in enumerate(params, start=1)
+    }
+
+
+SOURCES: dict[int, Source] = {
+    nom.NOM_ECG_CARD_BEAT_RATE: Source(Parameter.HR, "HR", 0),
+    nom.NOM_PLETH_PULS_RATE: Source(Parameter.PR, "PR", 0),
+    nom.NOM_PULS_RATE: Source(Parameter.PR, "PR", 1),
+    nom.NOM_PRESS_BLD_NONINV_PULS_RATE: Source(Parameter.PR, "PR", 2),
+    nom.NOM_PULS_OXIM_SAT_O2: Source(Parameter.SPO2, "SPO2", 0),
+    **_pressure_sources("NIBP", [nom.NOM_PRESS_BLD_NONINV], NIBP_PARAMETERS),
+    **_pressure_sources(
+        "ART",
+        [
+            nom.NOM_PRESS_BLD_ART,
+            nom.NOM_PRESS_BLD_ART_ABP,
+            nom.NOM_PRESS_BLD_ART_FEMORAL,
+            nom.NOM_PRESS_BLD_ART_BRACHIAL,
+        ],
+        ART_PARAMETERS,
+    ),
+}
+
+# The id and unit a simulated monitor uses for each parameter (ART as "ABP", as §B.9 P4).
+DEFAULT_PHYSIO_ID: dict[Parameter, int] = {
+    Parameter.HR: nom.NOM_ECG_CARD_BEAT_RATE,
+    Parameter.PR: nom.NOM_PLETH_PULS_RATE,
+    Parameter.SPO2: nom.NOM_PULS_OXIM_SAT_O2,
+    Parameter.NIBP_SYS: nom.NOM_PRESS_BLD_NONINV_SYS,
+    Parameter.NIBP_DIA: nom.NOM_PRESS_BLD_NONINV_DIA,
+    Parameter.NIBP_MEAN: nom.NOM_PRESS_BLD_NONINV_MEAN,
+    Parameter.ART_SYS: nom.NOM_PRESS_BLD_ART_ABP + 1,
+    Parameter.ART_DIA: nom.NOM_PRESS_BLD_ART_ABP + 2,
+    Parameter.ART_MEAN: nom.NOM_PRESS_BLD_ART_ABP + 3,
+}
+
+_RATE_UNITS = {nom.NOM_DIM_BEAT_PER_MIN: 1.0}
+_PRESSURE_UNITS = {nom.NOM_DIM_MMHG: 1.0, nom.NOM_DIM_KILO_PASCAL: MMHG_PER_KPA}
+ACCEPTED_UNITS: dict[Parameter, dict[int, float]] = {
+    Parameter.HR: _RATE_UNITS,
+    Parameter.PR: _RATE_UNITS,
+    Parameter.SPO2: {nom.NOM_DIM_PERCENT: 1.0},
+    **{p: _PRESSURE_UNITS for p in (*NIBP_PARAMETERS, *ART_PARAMETERS)},
+}
+DEFAULT_UNIT: dict[Parameter, int] = {p: next(iter(units)) for p, units in ACCEPTED_UNITS.items()}
+
+
+# --- value and quality ---------------------------------------------------------------------
+
+_SPECIAL_QUALITY = {
+    FloatSpecial.NAN: Quality.INVALID,
+    FloatSpecial.NRES: Quality.INVALID,
+    FloatSpecial.RESERVED: Quality.INVALID,
+    FloatSpecial.POS_INF: Quality.OVER_RANGE,
+    FloatSpecial.NEG_INF: Quality.UNDER_RANGE,
+}
+
+
+def state_quality(state: int, parameter: Parameter) -> Quality:
+    """Quality flags a MeasurementState (§B.6) means for ``parameter``."""
+    quality = Quality.NONE
+    if state & (nom.STATE_INVALID | nom.STATE_QUESTIONABLE):
+        quality |= Quality.INVALID
+    if state & nom.STATE_UNAVAILABLE:
+        quality |= Quality.ABSENT
+    if state & nom.STATE_CALIBRATION_ONGOING:
+        quality |= Quality.CALIBRATING | Quality.INVALID
+    if state & nom.STATE_TEST_DATA:
+        quality |= Quality.DEMO | Quality.INVALID
+    if state & nom.STATE_DEMO_DATA:
+        quality |= Quality.DEMO
+    if state & nom.STATE_MSMT_ONGOING and parameter in NIBP_PARAMETERS:
+        quality |= Quality.NIBP_MEASURING
+    return quality
+
+
+def value_and_quality(nu: NuObsValue, parameter: Parameter) -> tuple[float | None, Quality]:
+    """The number a NuObsValue carries for ``parameter`` in product units, or None and why."""
+    quality = state_quality(nu.state, parameter)
+    decoded = decode_float(nu.value)
+    if isinstance(decoded, FloatSpecial):
+        reason = _SPECIAL_QUALITY[decoded]
+        if not (quality & NOT_A_NUMBER and reason is Quality.INVALID):
+            quality |= reason
+        return None, quality
+    factor = ACCEPTED_UNITS[parameter].get(nu.unit_code)
+    if factor is None:
+        log.debug("%s: unit 0x%04X is not accepted; value dropped", parameter, nu.unit_code)
+        return None, quality | Quality.INVALID
+    if quality & NOT_A_NUMBER:
+        return None, quality
+    return (decoded if factor == 1.0 else round(decoded * factor, 1)), quality
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBase:
+    """The MDS's absolute time and relative time at one instant (§B.4 step 3, §B.6)."""
+
+    abs_time: datetime
+    rel_time: int
+
+    def at(self, rel_time: int) -> datetime:
+        """Absolute time of a RelativeTime stamp: base_abs + (rel − base_rel) × 0.125 ms."""
+        ticks = tick_delta(rel_time, self.rel_time)
+        return self.abs_time + timedelta(microseconds=ticks * TICK_MICROSECONDS)
+
+
+def reply_time(reply: PollReply, base: TimeBase | None, tz: tzinfo) -> datetime | None:
+    """When the monitor built the reply: its AbsoluteTime, else its RelativeTime via ``base``."""
+    stamped = decode_bcd_time(reply.abs_time, tz)
+    if stamped is not None:
+        return stamped
+    return base.at(reply.rel_time) if base is not None else None
+
+
+def object_time(obj: ObservationPoll, base: TimeBase | None, tz: tzinfo) -> datetime | None:
+    """An object's own measurement time (0x0990 absolute, else 0x0991 relative), if any."""
+    raw_abs = obj.get(nom.NOM_ATTR_TIME_STAMP_ABS)
+    if raw_abs is not None and (stamped := decode_bcd_time(raw_abs, tz)) is not None:
+        return stamped
+    raw_rel = obj.get(nom.NOM_ATTR_TIME_STAMP_REL)
+    if raw_rel is not None and len(raw_rel) == 4 and base is not None:
+        return base.at(int.from_bytes(raw_rel, "big"))
+    return None
+
+
+# --- objects -> observations -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReading:
+    """What one numeric object says about one parameter group (e.g. ABP sys/dia/mean)."""
+
+    group: str
+    rank: int
+    observations: tuple[Observation, ...]
+
+    @property
+    def has_number(self) -> bool:
+        return any(obs.value is not None for obs in self.observations)
+
+
+def object_values(obj: ObservationPoll) -> list[NuObsValue]:
+    """All NuObsValues of an object: its 0x0950 value and its 0x094B compound members."""
+    values = []
+    single = obj.get(nom.NOM_ATTR_NU_VAL_OBS)
+    if single is not None:
+        values.append(NuObsValue.decode(single))
+    compound = obj.get(nom.NOM_ATTR_NU_CMPD_VAL_OBS)
+    if compound is not None:
+        values.extend(decode_compound(compound))
+    return values
+
+
+def readings_from_object(
+    obj: ObservationPoll, received: datetime | None, base: TimeBase | None, tz: tzinfo
+) -> list[SourceReading]:
+    """Observations of the parameters we know in one object, grouped by source."""
+    own_time = object_time(obj, base, tz)
+    grouped: dict[tuple[str, int], list[Observation]] = {}
+    for nu in object_values(obj):
+        source = SOURCES.get(nu.physio_id)
+        if source is None:
+            continue
+        value, quality = value_and_quality(nu, source.parameter)
+        when = own_time if value is not None and own_time is not None else received
+        obs = Observation(source.parameter, value, quality, when)
+        grouped.setdefault((source.group, source.rank), []).append(obs)
+    return [SourceReading(group, rank, tuple(obs)) for (group, rank), obs in grouped.items()]
+
+
+def readings_from_reply(reply: PollReply, base: TimeBase | None, tz: tzinfo) -> list[SourceReading]:
+    """Every source reading in a numerics poll reply frame (RORS or one RORLS of a chain).
+
+    Replies to polls of other object types (waves, alerts, MDS) yield nothing. A
+    malformed object is skipped (logged) without losing the others.
+    """
+    if (reply.partition, reply.code) != (nom.NOM_PART_OBJ, nom.NOM_MOC_VMO_METRIC_NU):
+        return []
+    received = reply_time(reply, base, tz)
+    readings: list[SourceReading] = []
+    for obj in reply.observations:
+        try:
+            readings.extend(readings_from_object(obj, received, base, tz))
+        except DecodeError as err:
+            log.warning("IntelliVue numeric object 0x%04X skipped: %s", obj.handle, err)
+    return readings
+
+
+class SourceSelector:
+    """Forwards one source per parameter group for each poll reply (a RORS or RORLS chain).
+
+    Why: a monitor can have several arterial lines (ART, ABP, femoral, brachial)
+    or pulse sources (pleth, pressure, NIBP); passing them all would show
+    contradictory numbers for one parameter at one instant. Preference: a
+    source with a number beats one without; then the lower rank (the order of
+    :data:`SOURCES`). Frames of one chain share a ``reply_key`` (and the caller
+    calls :meth:`reset` after the closing RORS); a better source in a later frame
+    still gets through (it supersedes), a worse one does not.
+    """
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._best: dict[str, tuple[int, int]] = {}
+
+    def reset(self) -> None:
+        """The reply is complete (its RORS arrived): the next frame starts a new one."""
+        self._key, self._best = None, {}
+
+    def select(self, reply_key: object, readings: list[SourceReading]) -> list[Observation]:
+        if reply_key != self._key:
+            self._key, self._best = reply_key, {}
+        chosen: list[Observation] = []
+        for reading in sorted(readings, key=_score):
+            best = self._best.get(reading.group)
+            if best is None or _score(reading) < best:
+                self._best[reading.group] = _score(reading)
+                chosen.extend(reading.observations)
+        return chosen
+
+
+def _score(reading: SourceReading) -> tuple[int, int]:
+    return (0 if reading.has_number else 1, reading.rank)
+
+
+# --- monitor side: values -> objects -------------------------------------------------------
+
+
+def nu_value(
+    parameter: Parameter,
+    value: float | FloatSpecial | None,
+    *,
+    state: int = 0,
+    unit_code: int | None = None,
+    physio_id: int | None = None,
+) -> NuObsValue:
+    """A NuObsValue for ``parameter`` (simulator). None is sent as NaN; pair it with a
+    state such as ``STATE_UNAVAILABLE`` the way the real monitor does."""
+    raw = encode_float(FloatSpecial.NAN if value is None else value)
+    return NuObsValue(
+        physio_id if physio_id is not None else DEFAULT_PHYSIO_ID[parameter],
+        state,
+        unit_code if unit_code is not None else DEFAULT_UNIT[parameter],
+        raw,
+    )
+
+
+def numeric_object(
+    handle: int,
+    values: NuObsValue | Sequence[NuObsValue],
+    *,
+    measured_at: datetime | None = None,
+) -> ObservationPoll:
+    """An ObservationPoll with one value (0x0950) or a compound (0x094B) (simulator).
+
+    ``measured_at`` adds the NIBP-style measurement time 0x0990.
+    """
+    attributes: list[tuple[int, bytes]] = []
+    if measured_at is not None:
+        attributes.append((nom.NOM_ATTR_TIME_STAMP_ABS, encode_bcd_time(measured_at)))
+    if isinstance(values, NuObsValue):
+        attributes.append((nom.NOM_ATTR_NU_VAL_OBS, values.encode()))
+    else:
+        body = b"".join(v.encode() for v in values)
+        compound = u16(len(values)) + u16(len(body)) + body
+        attributes.append((nom.NOM_ATTR_NU_CMPD_VAL_OBS, compound))
+    return ObservationPoll(handle, tuple(attributes))
