@@ -39,9 +39,13 @@ def list_serial_ports() -> list[PortInfo]:
     for p in sorted(list_ports.comports(), key=lambda p: p.device):
         usb_id = f"{p.vid:04X}:{p.pid:04X}" if p.vid is not None and p.pid is not None else ""
         ports.append(
-            PortInfo(p.device, p.description or "", usb_id, p.serial_number or "")
+            PortInfo(p.device, _description(p.description), usb_id, p.serial_number or "")
         )
     return ports
+
+
+def _description(text: str | None) -> str:
+    return "" if not text or text == "n/a" else text  # pyserial says "n/a" for built-in UARTs
 
 
 def open_port(url: str, settings: LineSettings) -> serial.SerialBase:

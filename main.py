@@ -1,0 +1,200 @@
+"""``infusion-monitor``: the composition root.
+
+This is the one place that builds objects and wires them together: the clock,
+the simulator or the port, the driver, the recorder and the window. Everything
+else receives what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import queue
+import signal
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from devices import registry
+from devices.driver import Driver, Sink
+from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, start_simulator
+from devices.simulator.scenario import ScenarioError
+from devices.transport import list_serial_ports
+from monitor.clock import Clock, ScaledClock
+from monitor.headless import HeadlessRecorder
+from monitor.recording import RecordingError, SessionRecorder
+from monitor.storage import default_recordings_dir, recording_name
+
+log = logging.getLogger("infusion-monitor")
+VERSION = "0.1.0"
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """Something the user can fix; ``str()`` is the one line they see."""
+
+
+# -- argument parsing -----------------------------------------------------------
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infusion-monitor",
+        description="Infusion Room Monitor: live HR and blood pressure, alarms and session recordings.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    live = commands.add_parser("live", help="open the bedside dashboard (the default)")
+    _add_connection_args(live, required=False)
+    live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
+    live.add_argument("--recordings", type=Path, metavar="DIR", help="folder for session recordings")
+
+    record = commands.add_parser("record", help="record from a monitor without a window")
+    _add_connection_args(record, required=True)
+    record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
+    record.add_argument("--duration", type=_positive_float, metavar="S", help="seconds of the monitor's clock")
+    record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+
+    commands.add_parser("ports", help="list serial ports with description and USB VID:PID")
+    return parser
+
+
+def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument(
+        "--port", required=required, metavar="URL",
+        help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO",
+    )
+    parser.add_argument("--protocol", choices=registry.protocol_names(), required=required, default=None)
+    parser.add_argument("--speed", type=_positive_float, default=1.0, help="run the clock X times faster")
+
+
+# -- wiring ---------------------------------------------------------------------
+def connect(port: str, protocol: str, clock: Clock, sink: Sink) -> tuple[Driver, InProcessSimulator | None]:
+    """Build the driver for ``port``, starting the in-process simulator for ``sim:``."""
+    if not registry.available(protocol):
+        raise CommandError(f"The {protocol} protocol is not available in this version.")
+    simulator = None
+    if is_simulator_url(port):
+        try:
+            simulator = start_simulator(port, protocol, clock)
+        except ScenarioError as exc:
+            raise CommandError(str(exc)) from None
+        port = simulator.url
+    driver = Driver(port, registry.session_factory(protocol), clock, sink)
+    return driver, simulator
+
+
+def session_metadata(args: argparse.Namespace, protocol: str, started_at: datetime) -> dict[str, str]:
+    return {
+        "program": "infusion-monitor",
+        "program_version": VERSION,
+        "started_at": started_at.isoformat(),
+        "port": args.port or "",
+        "protocol": protocol,
+        "patient_id": getattr(args, "patient", "") or "",
+        "clock_speed": f"{args.speed:g}",
+    }
+
+
+# -- commands ---------------------------------------------------------------------
+def run_ports() -> int:
+    ports = list_serial_ports()
+    if not ports:
+        print("No serial ports found. Plug in the USB-serial adapter, or use socket://HOST:PORT.")
+        return 0
+    for p in ports:
+        usb = f"  USB {p.usb_id}" if p.usb_id else ""
+        print(f"{p.device:<20} {p.description}{usb}")
+    return 0
+
+
+def run_record(args: argparse.Namespace) -> int:
+    if args.out.exists():
+        raise CommandError(f"{args.out} already exists; choose another file name.")
+    clock = ScaledClock(args.speed)
+    events: queue.Queue = queue.Queue()
+    driver, simulator = connect(args.port, args.protocol, clock, events.put)
+    stop = _stop_on_signals()
+    driver.start()
+    try:
+        driver.first_open.wait()
+        if driver.first_open_error:
+            raise CommandError(driver.first_open_error)
+        recorder = SessionRecorder(
+            args.out,
+            session_metadata(args, args.protocol, clock.now()),
+            on_failure=lambda message: print(f"infusion-monitor: {message}", file=sys.stderr),
+        )
+        headless = HeadlessRecorder(events, clock, sys.stdout, args.jsonl)
+        headless.run(recorder, args.duration, stop)
+        driver.stop()
+        headless.drain(recorder)
+        recorder.close()
+    finally:
+        driver.stop()
+        if simulator:
+            simulator.stop()
+    return 0
+
+
+def run_live(args: argparse.Namespace) -> int:
+    from ui.app import run_live_window  # Qt is loaded only for the window
+
+    protocol = args.protocol or "datex"
+    port = args.port or "sim:ketamine-typical"
+    args.port = port
+    clock = ScaledClock(args.speed)
+    started_at = clock.now()
+    folder = args.recordings or default_recordings_dir()
+    path = folder / recording_name(started_at.astimezone(), args.patient)
+    return run_live_window(
+        clock=clock,
+        connect=lambda sink: connect(port, protocol, clock, sink),
+        recorder_factory=lambda on_failure, on_recovered: SessionRecorder(
+            path, session_metadata(args, protocol, started_at), on_failure, on_recovered
+        ),
+        title=f"{registry.describe(protocol)} on {port}",
+    )
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    command = args.command or "live"
+    if args.command is None:  # bare `infusion-monitor`: the live dashboard with its defaults
+        args.port, args.protocol, args.speed, args.patient, args.recordings = None, None, 1.0, "", None
+    try:
+        if command == "ports":
+            return run_ports()
+        if command == "record":
+            return run_record(args)
+        return run_live(args)
+    except (CommandError, RecordingError) as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The whole serial path as QA runs it: infusion-sim on a real pseudo-terminal,
+infusion-monitor record reading it, and the decoded values diffed against the
+simulator's --truth file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+
+import pytest
+
+from devices.simulator.verify import verify
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def start_simulator(python, env, *args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [python, "-m", "devices.simulator", *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    address = proc.stdout.readline().strip()
+    assert address, proc.stderr.read()
+    return proc, address
+
+
+def record(python, env, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [python, str(ROOT / "main.py"), "record", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def load_jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("protocol", "scenario", "expected"),
+    [
+        ("datex", "ketamine-typical", {"HR", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN", "SPO2", "PR"}),
+        ("datex", "hypertensive-episode", {"HR", "ART_SYS", "ART_DIA", "ART_MEAN", "NIBP_SYS", "SPO2"}),
+        ("masimo", "ketamine-typical", {"PR", "SPO2"}),
+    ],
+)
+def test_recorder_reports_exactly_what_the_simulator_sent(tmp_path, python, cli_env, protocol, scenario, expected):
+    truth_file = tmp_path / "truth.jsonl"
+    out = tmp_path / "session.irm.sqlite"
+    sim, port = start_simulator(
+        python, cli_env, "--protocol", protocol, "--scenario", scenario, "--pty",
+        "--speed", "20", "--seed", "7", "--truth", str(truth_file),
+    )
+    try:
+        result = record(python, cli_env, "--port", port, "--protocol", protocol, "--jsonl",
+                        "--duration", "8", "--out", str(out))
+    finally:
+        sim.terminate()
+        sim.wait(10)
+    assert result.returncode == 0, result.stderr
+    events = load_jsonl(result.stdout)
+    readings = [e for e in events if e["type"] == "reading"]
+
+    verdict = verify(load_jsonl(truth_file.read_text()), readings)
+    assert verdict.ok, verdict.problems[:5]
+    assert expected <= set(verdict.numbers)
+    assert any(e["type"] == "link" and e["state"] == "receiving" for e in events)
+
+    stored = sqlite3.connect(out).execute("SELECT count(*) FROM readings").fetchone()[0]
+    assert stored == len(readings)
+
+
+def test_corrupt_frames_and_garbage_give_no_reading_and_do_not_stop_the_next(tmp_path, python, cli_env):
+    truth_file = tmp_path / "truth.jsonl"
+    sim, port = start_simulator(
+        python, cli_env, "--protocol", "datex", "--scenario", "noisy-line", "--pty",
+        "--speed", "30", "--seed", "11", "--truth", str(truth_file),
+    )
+    try:
+        result = record(python, cli_env, "--port", port, "--protocol", "datex", "--jsonl",
+                        "--duration", "10", "--out", str(tmp_path / "n.irm.sqlite"))
+    finally:
+        sim.terminate()
+        sim.wait(10)
+    assert result.returncode == 0, result.stderr
+    readings = [e for e in load_jsonl(result.stdout) if e["type"] == "reading"]
+    truth_rows = load_jsonl(truth_file.read_text())
+    damaged = {(r["device_time"], r["parameter"]) for r in truth_rows if r["delivered"] in ("corrupted", "truncated")}
+    assert damaged, "the noisy-line scenario should have damaged some frames in this window"
+    verdict = verify(truth_rows, readings)
+    assert verdict.ok, verdict.problems[:5]  # nothing from a damaged frame, nothing invented
+    assert {"HR", "SPO2"} <= set(verdict.numbers)  # and the intact frames around them still decode
+
+
+def test_missing_port_is_one_clear_line_and_exit_status_2(tmp_path, python, cli_env):
+    result = record(python, cli_env, "--port", "/dev/ttyUSB-nope", "--protocol", "datex",
+                    "--out", str(tmp_path / "x.irm.sqlite"), timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "not found" in result.stderr
+    assert not (tmp_path / "x.irm.sqlite").exists()
+
+
+def test_bad_scenario_file_names_file_line_and_field(tmp_path, python, cli_env):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[scenario]\nname = "x"\n\n[parameters.HR]\npoints = [[0, 70], [10, "fast"]]\n')
+    proc = subprocess.run(
+        [python, "-m", "devices.simulator", "--scenario", str(bad), "--pty"],
+        cwd=ROOT, env=cli_env, capture_output=True, text=True, timeout=30,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "bad.toml" in proc.stderr and "line" in proc.stderr and "HR" in proc.stderr

@@ -1,0 +1,1 @@
+"""Qt widgets: they display what the domain layer says and forward user actions."""
