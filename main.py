@@ -82,10 +82,12 @@ def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> Non
 # -- wiring ---------------------------------------------------------------------
 def connect(port: str, protocol: str, clock: Clock, sink: Sink) -> tuple[Driver, InProcessSimulator | None]:
     """Build the driver for ``port``, starting the in-process simulator for ``sim:``."""
-    if not registry.available(protocol):
+    if not registry.host_available(protocol):
         raise CommandError(f"The {protocol} protocol is not available in this version.")
     simulator = None
     if is_simulator_url(port):
+        if not registry.simulator_available(protocol):
+            raise CommandError(f"The simulator cannot speak {protocol} yet; use --protocol datex or masimo.")
         try:
             simulator = start_simulator(port, protocol, clock)
         except ScenarioError as exc:

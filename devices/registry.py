@@ -39,15 +39,22 @@ def describe(protocol: str) -> str:
     return _PROTOCOLS[protocol][4]
 
 
-def available(protocol: str) -> bool:
-    """True when both the host session and the simulated device for it are installed."""
-    module, _, sim_module, _, _ = _PROTOCOLS[protocol]
+def _importable(module: str) -> bool:
     try:
         import_module(module)
-        import_module(sim_module)
     except ModuleNotFoundError:
         return False
     return True
+
+
+def host_available(protocol: str) -> bool:
+    """True when the program can talk to a monitor of this protocol."""
+    return _importable(_PROTOCOLS[protocol][0])
+
+
+def simulator_available(protocol: str) -> bool:
+    """True when the simulator can pretend to be a monitor of this protocol."""
+    return _importable(_PROTOCOLS[protocol][2])
 
 
 def session_factory(protocol: str) -> Callable[[], ProtocolSession]:

@@ -102,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    if not registry.available(args.protocol):
-        raise UsageError(f"The {args.protocol} simulator is not available in this version.")
     capture = read_capture(args.replay) if args.replay else None
+    if capture is None and not registry.simulator_available(args.protocol):
+        raise UsageError(f"The {args.protocol} simulator is not available in this version.")
     scenario = None if capture is not None else load_scenario(args.scenario)
     start = args.start or datetime.now(timezone.utc).replace(microsecond=0)
     clock = ScaledClock(args.speed, start=start)

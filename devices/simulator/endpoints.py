@@ -29,8 +29,8 @@ class Endpoint(Protocol):
     def read(self, timeout: float) -> bytes | None:
         """Bytes from the host (b"" if none within timeout); None if the host hung up."""
 
-    def write(self, data: bytes) -> bool:
-        """Send; False if the bytes could not go out (no listener, buffer full)."""
+    def write(self, data: bytes) -> int:
+        """Send; returns how many bytes went out (fewer when no one is reading)."""
 
     def drop_connection(self) -> None:
         """Pull the cable: the host sees the link go away (as far as the medium allows)."""
@@ -67,18 +67,17 @@ class PtyEndpoint:
                 return b""
             raise
 
-    def write(self, data: bytes) -> bool:
-        view = memoryview(data)
-        while view:
+    def write(self, data: bytes) -> int:
+        sent = 0
+        while sent < len(data):
             _, ready, _ = select.select([], [self._master], [], WRITE_TIMEOUT_S)
             if not ready:
-                return False  # nobody is reading: the line drops the bytes
+                break  # nobody is reading: the line drops the rest
             try:
-                sent = os.write(self._master, view)
+                sent += os.write(self._master, data[sent:])
             except BlockingIOError:
                 continue
-            view = view[sent:]
-        return True
+        return sent
 
     def drop_connection(self) -> None:
         """A pty cannot be unplugged; the runner goes silent and resets the device."""
@@ -140,15 +139,15 @@ class TcpEndpoint:
         conn.settimeout(WRITE_TIMEOUT_S)
         self._client = conn
 
-    def write(self, data: bytes) -> bool:
+    def write(self, data: bytes) -> int:
         if self._client is None:
-            return False
+            return 0
         try:
             self._client.sendall(data)
         except OSError:
             self._drop_client()
-            return False
-        return True
+            return 0
+        return len(data)
 
     def drop_connection(self) -> None:
         self._drop_client()
@@ -180,9 +179,8 @@ class SerialEndpoint:
         self._port.timeout = max(0.0, timeout)
         return self._port.read(max(1, self._port.in_waiting))
 
-    def write(self, data: bytes) -> bool:
-        self._port.write(data)
-        return True
+    def write(self, data: bytes) -> int:
+        return self._port.write(data) or 0
 
     def drop_connection(self) -> None:
         self._port.reset_input_buffer()

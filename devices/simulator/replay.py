@@ -44,15 +44,23 @@ def read_capture(path: Path) -> bytes:
 
 
 def replay(data: bytes, endpoint: Endpoint, settings: LineSettings, clock: Clock, stop: threading.Event) -> int:
-    """Write ``data`` at the line's pace on ``clock``; returns bytes written."""
+    """Write ``data`` at the line's pace on ``clock``; returns bytes written.
+
+    No capture byte is ever dropped: while no one reads (the program has not
+    opened the port yet), the replay waits, and the pace counts from the
+    moment the bytes start flowing.
+    """
     rate = bytes_per_second(settings)
-    t0 = clock.monotonic()
+    t0: float | None = None
     sent = 0
     while sent < len(data) and not stop.is_set():
-        due = int((clock.monotonic() - t0) * rate) + CHUNK_BYTES
-        chunk = data[sent : min(due, len(data))]
-        if chunk and endpoint.write(chunk):
-            sent += len(chunk)
+        elapsed = 0.0 if t0 is None else clock.monotonic() - t0
+        due = min(len(data), int(elapsed * rate) + CHUNK_BYTES)
+        if due > sent:
+            wrote = endpoint.write(data[sent:due])
+            sent += wrote
+            if wrote < due - (sent - wrote) or t0 is None:
+                t0 = clock.monotonic() - sent / rate  # re-anchor: no burst after a wait
         endpoint.read(0.0)  # the host may talk; a capture cannot answer
         clock.wait(stop, CHUNK_BYTES / rate)
     log.info("replayed %d of %d bytes", sent, len(data))

@@ -131,7 +131,7 @@ class SimulatorRunner:
         for emission in emissions:
             kinds = {f.kind for f in faults if self._strikes(f, elapsed)}
             data, delivered = self._apply_frame_faults(emission.data, kinds)
-            if data and not self.endpoint.write(data):
+            if data and self.endpoint.write(data) < len(data):
                 delivered = "dropped"
             if delivered == "ok":
                 self.frames_sent += 1
