@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from monitor.readings import DeviceStatus, LinkEvent, Reading
 
@@ -52,9 +53,38 @@ CREATE TABLE IF NOT EXISTS link_events (
 CREATE TABLE IF NOT EXISTS device_status (
     id INTEGER PRIMARY KEY, host_time REAL NOT NULL, device_time TEXT, conditions TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS phase_changes (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL, phase TEXT NOT NULL, by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS annotations (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alarm_events (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL,
+    condition TEXT NOT NULL,   -- e.g. NIBP_SYS_HIGH, LINK_LOST
+    priority TEXT NOT NULL,    -- high, medium, low
+    event TEXT NOT NULL,       -- raised, escalated, acknowledged, audio_paused, cleared, ...
+    value REAL, limit_value REAL, baseline REAL,
+    phase TEXT, detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS operator_actions (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL,
+    action TEXT NOT NULL,      -- e.g. limit_changed, profile_loaded, start_confirmed_despite_caution
+    detail TEXT NOT NULL       -- JSON object with the specifics
+);
 """
 
-Recordable = Reading | LinkEvent | tuple[datetime, DeviceStatus]
+class Recordable(Protocol):
+    """Anything the recording stores beyond readings: phase changes, annotations,
+    alarm events, operator actions. ``to_record`` names the table (one of
+    ``RECORD_TABLES``) and gives its column values (host_time as UTC Unix seconds).
+    """
+
+    def to_record(self) -> tuple[str, Mapping[str, object]]: ...
+
+
+RECORD_TABLES = frozenset({"phase_changes", "annotations", "alarm_events", "operator_actions"})
+Item = Reading | LinkEvent | tuple[datetime, DeviceStatus] | Recordable
 _TICK = object()  # "nothing new arrived": time to commit what is pending
 
 
@@ -66,7 +96,14 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _row(item: Recordable) -> tuple[str, tuple]:
+def _row(item: Item) -> tuple[str, tuple]:
+    if hasattr(item, "to_record"):
+        table, columns = item.to_record()
+        if table not in RECORD_TABLES:
+            raise ValueError(f"no table {table!r} in the recording")
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        return f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(columns.values())
     if isinstance(item, Reading):
         return (
             "INSERT INTO readings (host_time, device_time, parameter, value, unit, source, quality)"
@@ -117,8 +154,8 @@ class SessionRecorder:
         self._metadata = dict(metadata)
         self._on_failure = on_failure
         self._on_recovered = on_recovered
-        self._queue: queue.Queue[Recordable | None] = queue.Queue()
-        self._pending: list[Recordable] = []
+        self._queue: queue.Queue[Item | None] = queue.Queue()
+        self._pending: list[Item] = []
         self._failing = False
         self._retry_pause = threading.Event()  # never set: a pause that is not a sleep in a loop
         self.written = 0
@@ -128,7 +165,7 @@ class SessionRecorder:
         self._thread.start()
 
     # -- any thread -----------------------------------------------------------
-    def add(self, item: Recordable) -> None:
+    def add(self, item: Item) -> None:
         self._queue.put(item)
 
     def close(self, end_reason: str = "ended normally") -> None:
@@ -191,7 +228,7 @@ class SessionRecorder:
         try:
             with self._conn:
                 for item in self._pending:
-                    self._conn.execute(*_row(item))
+                    self._execute(item)
         except (sqlite3.Error, OSError) as exc:
             self._note_failure(exc)
             return False
@@ -202,6 +239,14 @@ class SessionRecorder:
             log.warning("recording to %s resumed", self.path)
             self._on_recovered()
         return True
+
+    def _execute(self, item: Item) -> None:
+        try:
+            statement, values = _row(item)
+        except (ValueError, TypeError) as exc:  # a programming error must not block the queue
+            log.error("cannot record %r: %s", item, exc)
+            return
+        self._conn.execute(statement, values)
 
     def _note_failure(self, exc: BaseException) -> None:
         if len(self._pending) > MAX_PENDING:

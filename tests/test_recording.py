@@ -114,3 +114,22 @@ def _wait_for(condition, timeout: float = 10.0) -> None:
             return
         deadline.wait(0.02)
     raise AssertionError("condition not met in time")
+
+
+def test_domain_events_are_stored_through_their_to_record_hook(tmp_path):
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class PhaseChange:
+        phase: str
+        at: datetime
+
+        def to_record(self):
+            return "phase_changes", {"host_time": self.at.timestamp(), "phase": self.phase, "by": "nurse"}
+
+    path = tmp_path / "s.irm.sqlite"
+    recorder = SessionRecorder(path, {})
+    recorder.add(PhaseChange("infusion", T0))
+    recorder.close()
+    row = sqlite3.connect(path).execute("SELECT host_time, phase, by FROM phase_changes").fetchone()
+    assert row == (T0.timestamp(), "infusion", "nurse")
