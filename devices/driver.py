@@ -45,7 +45,7 @@ class LinkTimeouts:
     def for_interval(cls, interval_s: float) -> LinkTimeouts:
         return cls(
             silent_after_s=max(3.0, 2.5 * interval_s),
-            no_frames_after_s=max(5.0, 3.0 * interval_s),
+            no_frames_after_s=max(5.0, 1.5 * interval_s),
             reconnect_after_s=max(10.0, 6.0 * interval_s),
         )
 

@@ -114,3 +114,19 @@ def test_bad_scenario_file_names_file_line_and_field(tmp_path, python, cli_env):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "bad.toml" in proc.stderr and "line" in proc.stderr and "HR" in proc.stderr
+
+
+def test_wrong_protocol_is_reported_within_seconds_as_no_valid_frames(tmp_path, python, cli_env):
+    sim, port = start_simulator(python, cli_env, "--protocol", "masimo", "--scenario", "stable", "--pty")
+    try:
+        result = record(python, cli_env, "--port", port, "--protocol", "datex", "--jsonl",
+                        "--speed", "4", "--duration", "12", "--out", str(tmp_path / "w.irm.sqlite"))
+    finally:
+        sim.terminate()
+        sim.wait(10)
+    events = load_jsonl(result.stdout)
+    status = [e for e in events if e["type"] == "link" and e["state"] == "no-valid-frames"]
+    assert status, events
+    assert "No valid datex frames at 19200 8E1" in status[0]["message"]
+    assert "bytes arrived but none decoded" in status[0]["message"]
+    assert not [e for e in events if e["type"] == "reading"]
