@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import logging
 import queue
-import signal
 import sys
-import threading
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from devices import registry
@@ -21,6 +19,7 @@ from devices.driver import Driver, Sink
 from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, start_simulator
 from devices.simulator.scenario import ScenarioError
 from devices.transport import list_serial_ports
+from monitor.cli_support import positive_float, stop_on_signals
 from monitor.clock import Clock, ScaledClock
 from monitor.headless import HeadlessRecorder
 from monitor.recording import RecordingError, SessionRecorder
@@ -36,14 +35,6 @@ class CommandError(Exception):
 
 
 # -- argument parsing -----------------------------------------------------------
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     record = commands.add_parser("record", help="record from a monitor without a window")
     _add_connection_args(record, required=True)
     record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
-    record.add_argument("--duration", type=_positive_float, metavar="S", help="seconds of the monitor's clock")
+    record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
 
     commands.add_parser("ports", help="list serial ports with description and USB VID:PID")
@@ -76,7 +67,7 @@ def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> Non
         help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO",
     )
     parser.add_argument("--protocol", choices=registry.protocol_names(), required=required, default=None)
-    parser.add_argument("--speed", type=_positive_float, default=1.0, help="run the clock X times faster")
+    parser.add_argument("--speed", type=positive_float, default=1.0, help="run the clock X times faster")
 
 
 # -- wiring ---------------------------------------------------------------------
@@ -127,7 +118,7 @@ def run_record(args: argparse.Namespace) -> int:
     clock = ScaledClock(args.speed)
     events: queue.Queue = queue.Queue()
     driver, simulator = connect(args.port, args.protocol, clock, events.put)
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     driver.start()
     try:
         driver.first_open.wait()
@@ -170,11 +161,6 @@ def run_live(args: argparse.Namespace) -> int:
     )
 
 
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    return stop
 
 
 def main(argv: list[str] | None = None) -> int:

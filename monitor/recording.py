@@ -85,6 +85,10 @@ class Recordable(Protocol):
 
 RECORD_TABLES = frozenset({"phase_changes", "annotations", "alarm_events", "operator_actions"})
 Item = Reading | LinkEvent | tuple[datetime, DeviceStatus] | Recordable
+INSERT_READING = (
+    "INSERT INTO readings (host_time, device_time, parameter, value, unit, source, quality)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _TICK = object()  # "nothing new arrived": time to commit what is pending
 
 
@@ -106,8 +110,7 @@ def _row(item: Item) -> tuple[str, tuple]:
         return f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(columns.values())
     if isinstance(item, Reading):
         return (
-            "INSERT INTO readings (host_time, device_time, parameter, value, unit, source, quality)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            INSERT_READING,
             (
                 item.received_at.timestamp(), _iso(item.device_time), item.parameter.value,
                 item.value, item.unit, item.source, ",".join(item.quality.names),

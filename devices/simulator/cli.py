@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from devices import registry
@@ -20,6 +18,7 @@ from devices.simulator.replay import ReplayError, read_capture, replay
 from devices.simulator.runner import SimulatorRunner, TruthLog
 from devices.simulator.scenario import ScenarioError, ScenarioRun, builtin_scenarios, load_scenario
 from devices.transport import PortError
+from monitor.cli_support import positive_float, stop_on_signals
 from monitor.clock import ScaledClock
 
 log = logging.getLogger("infusion-sim")
@@ -40,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--pty", action="store_true", help="create a pseudo-terminal and print its path")
     where.add_argument("--tcp", metavar="HOST:PORT", help="serve like a serial device server")
     where.add_argument("--port", metavar="DEVICE", help="a real port behind a null-modem cable")
-    p.add_argument("--speed", type=_positive_float, default=1.0, help="simulated time runs X times faster")
-    p.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S simulated seconds")
+    p.add_argument("--speed", type=positive_float, default=1.0, help="simulated time runs X times faster")
+    p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S simulated seconds")
     p.add_argument("--seed", type=int, default=1, help="same seed and --start, same bytes")
     p.add_argument("--start", type=_utc_datetime, help="simulated start time, ISO-8601 (default: now)")
     p.add_argument("--truth", type=Path, metavar="FILE", help="write every value sent as JSON lines")
@@ -51,14 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
 
 
 def _utc_datetime(text: str) -> datetime:
@@ -66,7 +57,7 @@ def _utc_datetime(text: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def open_endpoint(args: argparse.Namespace) -> Endpoint:
@@ -106,10 +97,10 @@ def _serve(args: argparse.Namespace) -> int:
     if capture is None and not registry.simulator_available(args.protocol):
         raise UsageError(f"The {args.protocol} simulator is not available in this version.")
     scenario = None if capture is not None else load_scenario(args.scenario)
-    start = args.start or datetime.now(timezone.utc).replace(microsecond=0)
+    start = args.start or datetime.now(UTC).replace(microsecond=0)
     clock = ScaledClock(args.speed, start=start)
     endpoint = open_endpoint(args)
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     print(endpoint.address, flush=True)
     try:
         if capture is not None:
@@ -144,15 +135,6 @@ def _open_truth(path: Path | None) -> TruthLog | None:
         raise UsageError(f"Cannot write the truth file {path}: {exc.strerror}.") from None
 
 
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def handler(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return stop
 
 
 if __name__ == "__main__":
