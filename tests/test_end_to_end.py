@@ -130,3 +130,22 @@ def test_wrong_protocol_is_reported_within_seconds_as_no_valid_frames(tmp_path, 
     assert "No valid datex frames at 19200 8E1" in status[0]["message"]
     assert "bytes arrived but none decoded" in status[0]["message"]
     assert not [e for e in events if e["type"] == "reading"]
+
+
+def test_simulator_as_a_serial_device_server_over_tcp(tmp_path, python, cli_env):
+    truth_file = tmp_path / "truth.jsonl"
+    sim, address = start_simulator(
+        python, cli_env, "--protocol", "masimo", "--scenario", "stable", "--tcp", "127.0.0.1:0",
+        "--speed", "10", "--truth", str(truth_file),
+    )
+    assert address.startswith("socket://127.0.0.1:")
+    try:
+        result = record(python, cli_env, "--port", address, "--protocol", "masimo", "--jsonl",
+                        "--duration", "3", "--out", str(tmp_path / "tcp.irm.sqlite"))
+    finally:
+        sim.terminate()
+        sim.wait(10)
+    assert result.returncode == 0, result.stderr
+    readings = [e for e in load_jsonl(result.stdout) if e["type"] == "reading"]
+    verdict = verify(load_jsonl(truth_file.read_text()), readings)
+    assert verdict.ok and {"PR", "SPO2"} <= set(verdict.numbers)
