@@ -267,7 +267,7 @@ class IntelliVueSession:
 
     def _fail(self, now_s: float, reason: str, *, release: bool) -> None:
         """End this attempt; try again after the back-off (§B.7: re-associate, inferred)."""
-        log.warning("IntelliVue: %s; re-associating in %.0f s", reason, self._backoff_s)
+        log.info("IntelliVue: %s; re-associating in %.0f s", reason, self._backoff_s)
         if release:
             self._send(build_release_request(), now_s)
         self._phase = Phase.BACKING_OFF
