@@ -21,11 +21,11 @@ from devices.protocols.datex import (
     build_stop_request,
     checksum,
     decode_record,
-    encode_displ_record,
     encode_frame,
     encode_request,
     parse_request,
 )
+from devices.simulator.datex_record import encode_displ_record
 from devices.simulator.snapshot import NibpResult, Snapshot
 from monitor.readings import Observation, Parameter, Quality
 

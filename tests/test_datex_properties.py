@@ -15,10 +15,9 @@ from devices.protocols.datex import (
     Deframer,
     checksum,
     decode_record,
-    displ_truth,
-    encode_displ_record,
     encode_frame,
 )
+from devices.simulator.datex_record import displ_truth, encode_displ_record
 from devices.simulator.snapshot import NibpResult, Snapshot
 from monitor.readings import NOT_A_NUMBER, Parameter, Quality
 from tests.test_datex import (

@@ -13,13 +13,11 @@ from devices.protocols.masimo import (
     LINE_SETTINGS,
     LineDecoder,
     MasimoSession,
-    encode_line,
     exc_conditions,
     observations,
     parse_line,
-    truth_for,
 )
-from devices.simulator.masimo_device import MasimoDevice
+from devices.simulator.masimo_device import MasimoDevice, encode_line, truth_for
 from devices.simulator.snapshot import Snapshot
 from monitor.readings import DeviceStatus, Observation, Parameter, Quality
 

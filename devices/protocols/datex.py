@@ -6,7 +6,7 @@ This module is pure (no I/O, no clock, no Qt) so the driver, the simulator and
 the tests all run exactly the same code. Framing lives in
 :mod:`devices.protocols.datex_framing`, byte offsets in
 :mod:`devices.protocols.datex_layout`, the simulator's encoder in
-:mod:`devices.protocols.datex_encode`; the public names are re-exported here.
+:mod:`devices.simulator.datex_record` (the monitor's side, used by the simulator).
 
 Every special value (v < -32000, §A.7) and every absent module becomes
 ``value=None`` with a quality flag: never a number.
@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 
 from devices.protocols import LineSettings
 from devices.protocols import datex_layout as layout
-from devices.protocols.datex_encode import displ_truth, encode_displ_record
 from devices.protocols.datex_framing import Deframer, checksum, encode_frame
 from monitor.readings import ART_PARAMETERS, NIBP_PARAMETERS, Observation, Parameter, Quality
 
@@ -33,9 +32,7 @@ __all__ = [
     "build_stop_request",
     "checksum",
     "decode_record",
-    "displ_truth",
     "effective_interval_s",
-    "encode_displ_record",
     "encode_frame",
     "encode_request",
     "parse_request",

@@ -10,13 +10,12 @@ rejected whole. That is what catches two lines run together after a lost byte,
 which would otherwise put one line's number under another line's time.
 
 Pure: no I/O, no clock reads, no Qt. :class:`MasimoSession` is the host side,
-:func:`encode_line` / :func:`truth_for` are what the simulated monitor sends.
+:func:`format_line` writes the line the simulated monitor sends.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -24,8 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from devices.protocols import Decoded, LineSettings
-from devices.simulator.device import TruthValue
-from devices.simulator.snapshot import Snapshot
 from monitor.readings import DeviceStatus, FrameStats, Observation, Parameter, Quality
 
 log = logging.getLogger(__name__)
@@ -342,50 +339,22 @@ class MasimoSession:
         )
 
 
-def encode_line(snapshot: Snapshot, *, serial: str = "0000056661") -> bytes:
-    """The Rad-8 style line a monitor in this state sends (CR LF terminated)."""
+def format_line(
+    device_time: datetime, spo2: int | None, pr: int | None, exc: int, *, serial: str = "0000056661"
+) -> bytes:
+    """The Rad-8 style line a monitor sends (CR LF terminated); None values become dashes.
+
+    Whole numbers only, as the display shows them; the encoder of the simulated
+    monitor uses this, so the parser above and this formatter must agree.
+    """
     if not _SERIAL.fullmatch(serial):
         raise ValueError(f"serial {serial!r} is not 1-32 letters/digits")
-    spo2, pr = _wire_values(snapshot)
-    exc = SET_MODE | (0x000020 if snapshot.sensor_off else 0)
+    if not 2000 <= device_time.year <= 2099:
+        raise ValueError(f"a Masimo line cannot carry the year {device_time.year}")
     spo2_text = "---" if spo2 is None else f"{spo2:03d}"
     pr_text = "---" if pr is None else f"{pr:03d}"
     text = (
-        f"{_wire_time(snapshot):%m/%d/%y %H:%M:%S} SN={serial} SPO2={spo2_text}% BPM={pr_text}"
+        f"{device_time:%m/%d/%y %H:%M:%S} SN={serial} SPO2={spo2_text}% BPM={pr_text}"
         f" PI=--.--% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- ALARM=0000 EXC={exc:06X}\r\n"
     )
     return text.encode("ascii")
-
-
-def truth_for(snapshot: Snapshot) -> tuple[TruthValue, ...]:
-    """Exactly what :func:`encode_line` puts on the wire: rounded integers, None for dashes."""
-    spo2, pr = _wire_values(snapshot)
-    device_time = _wire_time(snapshot)
-    return (
-        TruthValue(Parameter.SPO2, None if spo2 is None else float(spo2), device_time),
-        TruthValue(Parameter.PR, None if pr is None else float(pr), device_time),
-    )
-
-
-def _wire_time(snapshot: Snapshot) -> datetime:
-    """The monitor's clock as the line states it: whole seconds, no zone, 20YY."""
-    stamp = snapshot.device_time.replace(tzinfo=None, microsecond=0)
-    if not 2000 <= stamp.year <= 2099:
-        raise ValueError(f"a Masimo line cannot carry the year {stamp.year}")
-    return stamp
-
-
-def _wire_values(snapshot: Snapshot) -> tuple[int | None, int | None]:
-    """SpO2 and PR as the monitor displays them; dashes when off, invalid or missing."""
-    if snapshot.sensor_off:
-        return None, None
-    spo2 = None if Parameter.SPO2 in snapshot.invalid else _wire_int(snapshot.spo2, SPO2_MAX)
-    pr = None if Parameter.PR in snapshot.invalid else _wire_int(snapshot.pr, PR_MAX)
-    return spo2, pr
-
-
-def _wire_int(value: float | None, maximum: float) -> int | None:
-    """Round half up (as a display does) and clamp to what the field can carry."""
-    if value is None or not math.isfinite(value):
-        return None
-    return int(min(max(math.floor(value + 0.5), 0), maximum))

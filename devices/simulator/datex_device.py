@@ -19,11 +19,10 @@ from devices.protocols.datex import (
     LINE_SETTINGS,
     Deframer,
     Request,
-    displ_truth,
-    encode_displ_record,
     encode_frame,
     parse_request,
 )
+from devices.simulator.datex_record import displ_truth, encode_displ_record
 from devices.simulator.device import Emission, SnapshotAt
 from devices.simulator.snapshot import Snapshot
 

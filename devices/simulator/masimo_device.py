@@ -9,9 +9,14 @@ scenario always produces the same bytes.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
-from devices.protocols.masimo import LINE_SETTINGS, encode_line, truth_for
-from devices.simulator.device import Emission, SnapshotAt
+from devices.protocols.masimo import LINE_SETTINGS, PR_MAX, SET_MODE, SPO2_MAX, format_line
+from devices.simulator.device import Emission, SnapshotAt, TruthValue
+from devices.simulator.snapshot import Snapshot
+from monitor.readings import Parameter
+
+SENSOR_OFF_EXC = 0x000020
 
 LINE_INTERVAL_S = 1.0
 
@@ -54,3 +59,41 @@ class MasimoDevice:
         earlier than the next :meth:`due` call.
         """
         self._restarting = True
+
+
+def encode_line(snapshot: Snapshot, *, serial: str = "0000056661") -> bytes:
+    """The line a monitor in this state sends: sensor-off sets EXC 0x20 and dashes."""
+    spo2, pr = _wire_values(snapshot)
+    exc = SET_MODE | (SENSOR_OFF_EXC if snapshot.sensor_off else 0)
+    return format_line(_wire_time(snapshot), spo2, pr, exc, serial=serial)
+
+
+def truth_for(snapshot: Snapshot) -> tuple[TruthValue, ...]:
+    """Exactly what :func:`encode_line` puts on the wire: rounded integers, None for dashes."""
+    spo2, pr = _wire_values(snapshot)
+    device_time = _wire_time(snapshot)
+    return (
+        TruthValue(Parameter.SPO2, None if spo2 is None else float(spo2), device_time),
+        TruthValue(Parameter.PR, None if pr is None else float(pr), device_time),
+    )
+
+
+def _wire_time(snapshot: Snapshot) -> datetime:
+    """The monitor's clock as the line states it: whole seconds, no zone."""
+    return snapshot.device_time.replace(tzinfo=None, microsecond=0)
+
+
+def _wire_values(snapshot: Snapshot) -> tuple[int | None, int | None]:
+    """SpO2 and PR as the monitor displays them; dashes when off, invalid or missing."""
+    if snapshot.sensor_off:
+        return None, None
+    spo2 = None if Parameter.SPO2 in snapshot.invalid else _wire_int(snapshot.spo2, SPO2_MAX)
+    pr = None if Parameter.PR in snapshot.invalid else _wire_int(snapshot.pr, PR_MAX)
+    return spo2, pr
+
+
+def _wire_int(value: float | None, maximum: float) -> int | None:
+    """Round half up (as a display does) and clamp to what the field can carry."""
+    if value is None or not math.isfinite(value):
+        return None
+    return int(min(max(math.floor(value + 0.5), 0), maximum))
