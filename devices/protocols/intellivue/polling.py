@@ -101,8 +101,11 @@ def parse_poll_result(
     rel_time = args.u32()
     abs_time = args.take(8)
     partition, code, attribute_group = args.u16(), args.u16(), args.u16()
-    contexts = _read_poll_info_list(args)
-    args.expect_end("the poll info list")
+    if code == nom.NOM_MOC_VMO_METRIC_SA_RT:
+        contexts: tuple[SingleContextPoll, ...] = ()  # waveforms: nothing to read, much to parse
+    else:
+        contexts = _read_poll_info_list(args)
+        args.expect_end("the poll info list")
     return PollReply(
         invoke_id=invoke_id,
         poll_number=poll_number,

@@ -23,6 +23,11 @@ class DecodeError(ValueError):
     """The user data does not have the layout the spec describes."""
 
 
+_BE_U16 = struct.Struct(">H")
+_BE_U32 = struct.Struct(">I")
+_ID_AND_LENGTH = struct.Struct(">HH")
+
+
 class Reader:
     """A bounds-checked cursor over a bytes object."""
 
@@ -50,10 +55,18 @@ class Reader:
         return self.take(1)[0]
 
     def u16(self) -> int:
-        return int.from_bytes(self.take(2), "big")
+        if self._end - self._pos < 2:
+            raise DecodeError(f"need 2 bytes, {self.remaining} left")
+        (value,) = _BE_U16.unpack_from(self._data, self._pos)
+        self._pos += 2
+        return value
 
     def u32(self) -> int:
-        return int.from_bytes(self.take(4), "big")
+        if self._end - self._pos < 4:
+            raise DecodeError(f"need 4 bytes, {self.remaining} left")
+        (value,) = _BE_U32.unpack_from(self._data, self._pos)
+        self._pos += 4
+        return value
 
     def sub(self, n: int) -> Reader:
         """A reader over the next ``n`` bytes; this one skips past them."""
@@ -90,12 +103,25 @@ def encode_list(items: Iterable[bytes]) -> bytes:
 
 
 def read_attributes(reader: Reader) -> dict[int, bytes]:
-    """Read an AttributeList into ``{attribute id: raw value}`` (§B.5)."""
+    """Read an AttributeList into ``{attribute id: raw value}`` (§B.5).
+
+    The hottest loop of the decoder (every numeric carries several
+    attributes), so it walks the bytes directly, with the same bounds checks.
+    """
     count, items = read_list(reader)
+    data, pos, end = items._data, items._pos, items._end
     attributes: dict[int, bytes] = {}
+    unpack = _ID_AND_LENGTH.unpack_from
     for _ in range(count):
-        attribute_id = items.u16()
-        attributes[attribute_id] = items.take(items.u16())
+        if end - pos < 4:
+            raise DecodeError("attribute header runs past the list")
+        attribute_id, length = unpack(data, pos)
+        pos += 4
+        if end - pos < length:
+            raise DecodeError(f"attribute 0x{attribute_id:04X} runs past the list")
+        attributes[attribute_id] = data[pos : pos + length]
+        pos += length
+    items._pos = pos
     items.expect_end("the attribute list")
     return attributes
 
