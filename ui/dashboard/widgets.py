@@ -1,0 +1,126 @@
+"""Small building blocks shared by the dashboard widgets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+from ui.dashboard.theme import FLASH_HIGH_MS, FLASH_MEDIUM_MS
+
+PRIORITIES = ("high", "medium", "low")
+
+
+def priority_name(priority: object) -> str | None:
+    """"high" | "medium" | "low" from a string or an enum whose value is one (alarm engine)."""
+    if priority is None:
+        return None
+    name = str(getattr(priority, "value", priority)).lower()
+    if name not in PRIORITIES:
+        raise ValueError(f"priority must be one of {PRIORITIES} or None, not {priority!r}")
+    return name
+
+
+def set_px(widget: QWidget, size: int, bold: bool = False) -> None:
+    """Give a widget a font of ``size`` pixels (pixels, not points: the same on every screen)."""
+    font = QFont(widget.font())
+    font.setPixelSize(size)
+    font.setBold(bold)
+    widget.setFont(font)
+
+
+def label(text: str = "", size: int = 20, bold: bool = False, name: str = "") -> QLabel:
+    widget = QLabel(text)
+    if name:
+        widget.setObjectName(name)
+    set_px(widget, size, bold)
+    return widget
+
+
+class FitLabel(QLabel):
+    """A bold label whose font fills its box, for numbers read from across the room.
+
+    The size is computed for a fixed ``sample`` text (e.g. "888/888"), not for
+    the current text, so the digits do not jump in size as values change.
+    """
+
+    def __init__(self, sample: str, max_px: int = 360, min_px: int = 14, fill: float = 0.92) -> None:
+        super().__init__("")
+        self._sample = sample
+        self._max_px = max_px
+        self._min_px = min_px
+        self._fill = fill
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(20, 20)
+        font = QFont(self.font())
+        font.setBold(True)
+        self.setFont(font)
+        self._fit()
+
+    def set_sample(self, sample: str) -> None:
+        if sample != self._sample:
+            self._sample = sample
+            self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        box = self.contentsRect()
+        probe = QFont(self.font())
+        probe.setPixelSize(100)
+        metrics = QFontMetricsF(probe)
+        width = max(1.0, metrics.horizontalAdvance(self._sample))
+        height = max(1.0, metrics.ascent() + metrics.descent() * 0.4)
+        scale = min(box.width() * self._fill / width, box.height() * self._fill / height)
+        size = int(max(self._min_px, min(self._max_px, 100 * scale)))
+        if self.font().pixelSize() != size:
+            font = QFont(self.font())
+            font.setPixelSize(size)
+            self.setFont(font)
+
+    def pixel_size(self) -> int:
+        return self.font().pixelSize()
+
+
+class Flasher(QObject):
+    """On/off rhythm for an alarm priority: high 2 Hz, medium 0.6 Hz, low steady.
+
+    ``changed(on)`` is emitted on every toggle; with no priority it is off.
+    """
+
+    changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.priority: str | None = None
+        self.on = False
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._toggle)
+
+    def set_priority(self, priority: object) -> None:
+        priority = priority_name(priority)
+        if priority == self.priority:
+            return
+        self.priority = priority
+        self._timer.stop()
+        if priority in ("high", "medium"):
+            self._timer.start(FLASH_HIGH_MS if priority == "high" else FLASH_MEDIUM_MS)
+        self._set(priority is not None)
+
+    @property
+    def flashing(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def interval_ms(self) -> int:
+        return self._timer.interval() if self._timer.isActive() else 0
+
+    def _toggle(self) -> None:
+        self._set(not self.on)
+
+    def _set(self, on: bool) -> None:
+        self.on = on
+        self.changed.emit(on)

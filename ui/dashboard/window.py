@@ -1,0 +1,370 @@
+"""The bedside dashboard window: header, alarm bar, tiles, trend and controls.
+
+It displays models it is given and asks for every action through a signal;
+it never talks to a device, the session or the recording itself. Events from
+the driver arrive in :meth:`DashboardWindow.on_event` (GUI thread, immutable
+values) and only update the models; painting happens on one display timer at
+2 Hz, so a burst of readings never costs more than a redraw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.latest import LatestValues
+from monitor.readings import DeviceStatus, LinkEvent, LinkState, Parameter, Reading
+from monitor.session import QUICK_ANNOTATIONS
+from monitor.trends import TrendStore
+from ui.dashboard.alarm_bar import AlarmBar
+from ui.dashboard.connection_dialog import dashboard_settings
+from ui.dashboard.controls import Confirm, Controls, ask
+from ui.dashboard.header import Header
+from ui.dashboard.shortcuts import QUICK_KEYS, help_rows, key
+from ui.dashboard.theme import FONT_FAMILIES, get_theme, other_theme, stylesheet
+from ui.dashboard.tiles import Tile, make_tiles
+from ui.dashboard.trend_chart import Spans, TrendChart
+
+REFRESH_MS = 500  # the display timer: at most 2 redraws a second
+NOTICE_MS = 10_000
+KEY_GEOMETRY, KEY_STATE, KEY_FULLSCREEN, KEY_THEME = (
+    "window/geometry", "window/state", "window/fullscreen", "theme",
+)
+TILE_STRETCH = {"HR": 4, "NIBP": 7, "ART": 6, "SPO2": 3, "PR": 3}
+
+
+def remembered_theme(settings: QSettings | None = None) -> str:
+    return str((settings or dashboard_settings()).value(KEY_THEME, "dark"))
+
+
+class DashboardWindow(QMainWindow):
+    start_infusion_requested = Signal()
+    stop_infusion_requested = Signal()
+    end_session_requested = Signal()  # only after the nurse confirmed
+    annotation_requested = Signal(str, str)  # text, kind ("quick" | "free")
+    acknowledge_requested = Signal()
+    audio_pause_requested = Signal()
+    limits_requested = Signal()
+    theme_toggled = Signal(str)  # the theme now shown
+
+    def __init__(
+        self,
+        latest: LatestValues,
+        trends: TrendStore,
+        session: Any,  # the InfusionSession API: view(), minutes_at(), events
+        now: Callable[[], datetime],
+        theme: str | None = None,
+        patient_id: str = "",
+        link_description: str = "",
+        *,
+        simulated: bool | None = None,
+        settings: QSettings | None = None,
+        confirm: Confirm = ask,
+        refresh_ms: int = REFRESH_MS,
+    ) -> None:
+        super().__init__()
+        self._latest, self._trends, self._session, self._now = latest, trends, session, now
+        self._settings = settings or dashboard_settings()
+        self.theme_name = get_theme(theme or remembered_theme(self._settings)).name
+        theme_ = get_theme(self.theme_name)
+        self._ref = now()  # a fixed instant: tells when the session's x origin moves
+        self._ref_minutes = session.minutes_at(self._ref)
+        self._events_seen = 0
+        self._link: LinkEvent | None = None
+        self._last_data_at: datetime | None = None
+        self._device_conditions: tuple[str, ...] = ()
+        sim = simulated if simulated is not None else "sim:" in link_description
+        self.setWindowTitle(" \u2014 ".join(p for p in ("Infusion Room Monitor", patient_id, link_description) if p))
+        font = QFont()
+        font.setFamilies(FONT_FAMILIES)
+        self.setFont(font)
+        self.header = Header(theme_, patient_id, link_description, sim)
+        self.alarm_bar = AlarmBar(theme_)
+        self.tiles: dict[str, Tile] = make_tiles(theme_)
+        self.chart = TrendChart(theme_)
+        self.controls = Controls(QUICK_ANNOTATIONS, confirm)
+        self.help_overlay = self._make_help()
+        self._build()
+        self._connect()
+        self._make_shortcuts()
+        self.apply_theme(self.theme_name, announce=False)
+        self._restore_state()
+        self._timer = QTimer(self)
+        self._timer.setInterval(min(refresh_ms, REFRESH_MS))
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget(objectName="dashboard")
+        tiles_row = QHBoxLayout()
+        tiles_row.setSpacing(10)
+        for key_, tile in self.tiles.items():
+            tiles_row.addWidget(tile, TILE_STRETCH[key_])
+        lower = QHBoxLayout()
+        lower.setSpacing(10)
+        lower.addWidget(self.chart, 1)
+        scroll = QScrollArea()  # on a small screen the controls scroll rather than push the window
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.viewport().setAutoFillBackground(False)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(360)
+        scroll.setMinimumHeight(120)
+        lower.addWidget(scroll)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.header)
+        layout.addWidget(self.alarm_bar)
+        layout.addLayout(tiles_row, 9)
+        layout.addLayout(lower, 12)
+        self.setCentralWidget(central)
+        self.help_overlay.setParent(central)
+        self.help_overlay.hide()
+        for key_ in ("ART", "SPO2", "PR"):  # shown once the monitor sends them
+            self.tiles[key_].hide()
+
+    def _connect(self) -> None:
+        c = self.controls
+        c.start_infusion_clicked.connect(self.start_infusion_requested)
+        c.stop_infusion_clicked.connect(self.stop_infusion_requested)
+        c.end_session_confirmed.connect(self.end_session_requested)
+        c.annotation_requested.connect(self.annotation_requested)
+        self.alarm_bar.acknowledge_clicked.connect(self.acknowledge_requested)
+        self.alarm_bar.audio_pause_clicked.connect(self.audio_pause_requested)
+        self.alarm_bar.limits_clicked.connect(self.limits_requested)
+
+    def _make_shortcuts(self) -> None:
+        actions: dict[str, Callable[[], None]] = {
+            "help": self.toggle_help,
+            "start_infusion": self.controls.start.click,
+            "stop_infusion": self.controls.stop.click,
+            "end_session": self.controls.request_end_session,
+            "acknowledge": self.alarm_bar.acknowledge.click,
+            "audio_pause": self.alarm_bar.audio_pause.click,
+            "limits": self.alarm_bar.limits.click,
+            "theme": self.toggle_theme,
+            "back_to_live": self.chart.back_to_live,
+            "note": self._focus_note,
+            "fullscreen": self.toggle_fullscreen,
+        }
+        self.shortcuts: dict[str, QShortcut] = {}
+        for action, slot in actions.items():
+            self.shortcuts[action] = QShortcut(QKeySequence(key(action)), self, slot)
+        for i, sequence in enumerate(QUICK_KEYS[: len(self.controls.quick)]):
+            self.shortcuts[f"quick{i}"] = QShortcut(QKeySequence(sequence), self, lambda i=i: self.controls.quick_note(i))
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.help_overlay.hide)
+        self.shortcuts["escape"] = escape
+
+    def _make_help(self) -> QFrame:
+        overlay = QFrame(objectName="panel")
+        rows = "".join(
+            f"<tr><td style='padding:4px 18px 4px 0'><b>{k}</b></td><td style='padding:4px'>{what}</td></tr>"
+            for k, what in help_rows(QUICK_ANNOTATIONS)
+        )
+        text = QLabel(f"<h2>Keyboard shortcuts</h2><table>{rows}</table><p>F1 or Esc closes this help.</p>")
+        text.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(overlay)
+        layout.setContentsMargins(30, 20, 30, 20)
+        layout.addWidget(text)
+        self.help_text = text
+        return overlay
+
+    # -- events from the driver (GUI thread) ---------------------------------------------------
+
+    def on_event(self, event: object) -> None:
+        """A Reading, LinkEvent or DeviceStatus: update the models; the timer paints."""
+        if isinstance(event, Reading):
+            self._latest.update(event)
+            self._last_data_at = event.received_at
+            self._sync_origin()
+            minutes = self._session.minutes_at(event.received_at)
+            self._trends.add(event.parameter, minutes, event.value, event.quality)
+        elif isinstance(event, LinkEvent):
+            self._link = event
+            if event.state is not LinkState.RECEIVING:
+                self._sync_origin()
+                self._trends.add_gap(self._session.minutes_at(event.at))
+        elif isinstance(event, DeviceStatus):
+            self._device_conditions = event.conditions
+
+    def add_marker(self, at: datetime, kind: str, text: str) -> None:
+        """A chart marker at ``at`` ("alarm" or "annotation"); the alarm engine uses this."""
+        self._sync_origin()
+        self._trends.add_marker(self._session.minutes_at(at), kind, text)
+
+    # -- places for the app and the alarm engine -------------------------------------------------
+
+    def set_recording(self, text: str, ok: bool) -> None:
+        self.header.set_recording(text, ok)
+
+    def set_alarms(self, items: Sequence[tuple[object, str]]) -> None:
+        """(priority, message) pairs; priority "high" | "medium" | "low" or the engine's Priority."""
+        self.alarm_bar.set_alarms(items)
+
+    def set_thresholds(self, lines: Sequence[tuple[float, str]]) -> None:
+        self.chart.set_thresholds(lines)
+
+    def set_limits(self, tile: str, low: float | str | None, high: float | str | None) -> None:
+        self.tiles[tile].set_limits(low, high)
+
+    def set_alarming(self, tile: str, priority: object) -> None:
+        self.tiles[tile].set_alarming(priority)
+
+    def show_notice(self, text: str) -> None:
+        """A sentence for the nurse (e.g. why a command was refused), for ten seconds."""
+        self.statusBar().showMessage(text, NOTICE_MS)
+
+    # -- user actions handled by the window itself ----------------------------------------------
+
+    def apply_theme(self, name: str, announce: bool = True) -> None:
+        theme = get_theme(name)
+        self.theme_name = theme.name
+        self.setStyleSheet(stylesheet(theme))
+        self.header.apply_theme(theme)
+        self.alarm_bar.apply_theme(theme)
+        for tile in self.tiles.values():
+            tile.apply_theme(theme)
+        self.chart.apply_theme(theme)
+        if announce:
+            self._settings.setValue(KEY_THEME, theme.name)
+            self.theme_toggled.emit(theme.name)
+
+    def toggle_theme(self) -> None:
+        self.apply_theme(other_theme(self.theme_name))
+
+    def toggle_fullscreen(self) -> None:
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
+
+    def toggle_help(self) -> None:
+        self.help_overlay.setVisible(not self.help_overlay.isVisible())
+        if self.help_overlay.isVisible():
+            self._place_help()
+            self.help_overlay.raise_()
+
+    def _focus_note(self) -> None:
+        self.controls.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # -- display (timer) ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        now = self._now()
+        view = self._session.view()
+        self._sync_origin()
+        self._pull_session_events()
+        self.header.show_session(view)
+        self.header.show_wall_clock(now)
+        self._show_link(now)
+        self.header.show_device(self._device_conditions)
+        self.controls.set_phase(str(view.phase))
+        self._show_tiles(view, now)
+        self.chart.refresh(self._trends, self._spans(view, now))
+
+    def _show_link(self, now: datetime) -> None:
+        link = self._link
+        age = None if self._last_data_at is None else (now - self._last_data_at).total_seconds()
+        if link is None:
+            self.header.show_link(None, "", "", age, "")
+        else:
+            self.header.show_link(link.state, link.protocol, link.port, age, link.message)
+
+    def _show_tiles(self, view: Any, now: datetime) -> None:
+        forming = str(view.phase) == "baseline"
+        baseline = view.baseline
+        for key_, parameter in (("HR", Parameter.HR), ("SPO2", Parameter.SPO2), ("PR", Parameter.PR)):
+            self.tiles[key_].show_single(self._latest.view(parameter, now), baseline.get(parameter), forming)
+        for key_ in ("NIBP", "ART"):
+            tile = self.tiles[key_]
+            views = tuple(self._latest.view(p, now) for p in tile.parameters)
+            tile.show_pressure(views, baseline, forming)  # type: ignore[arg-type]
+        for key_, parameter in (("ART", Parameter.ART_SYS), ("SPO2", Parameter.SPO2), ("PR", Parameter.PR)):
+            if self._latest.has_seen(parameter) and self.tiles[key_].isHidden():
+                self.tiles[key_].show()
+
+    def _spans(self, view: Any, now: datetime) -> Spans:
+        m = self._session.minutes_at
+        start = m(view.infusion_started_at) if view.infusion_started_at else None
+        return Spans(
+            start=m(view.started_at),
+            now=m(now),
+            infusion_start=start,
+            infusion_stop=m(view.infusion_stopped_at) if view.infusion_stopped_at else None,
+            end=m(view.ended_at) if view.ended_at else None,
+            planned_end=None if start is None else start + view.planned_infusion_s / 60.0,
+        )
+
+    def _sync_origin(self) -> None:
+        """Keep stored trend minutes right when the session's x origin moves (infusion start)."""
+        minutes = self._session.minutes_at(self._ref)
+        if minutes != self._ref_minutes:
+            self._trends.shift(minutes - self._ref_minutes)
+            self._ref_minutes = minutes
+
+    def _pull_session_events(self) -> None:
+        """Phase changes and annotations from the session become chart markers."""
+        events = getattr(self._session, "events", ())
+        for event in events[self._events_seen:]:
+            at = getattr(event, "at", None)
+            if at is None:
+                continue
+            if hasattr(event, "phase"):
+                self._trends.add_marker(self._session.minutes_at(at), "phase", str(event.phase))
+            elif hasattr(event, "text"):
+                self._trends.add_marker(self._session.minutes_at(at), "annotation", str(event.text))
+        self._events_seen = len(events)
+
+    # -- window state --------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        s = self._settings
+        geometry = s.value(KEY_GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 900)
+        state = s.value(KEY_STATE)
+        if state is not None:
+            self.restoreState(state)
+        if str(s.value(KEY_FULLSCREEN, "false")).lower() == "true":
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowFullScreen)
+
+    def save_state(self) -> None:
+        s = self._settings
+        s.setValue(KEY_GEOMETRY, self.saveGeometry())
+        s.setValue(KEY_STATE, self.saveState())
+        s.setValue(KEY_FULLSCREEN, self.isFullScreen())
+        s.setValue(KEY_THEME, self.theme_name)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self._timer.stop()
+        super().closeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_help()
+
+    def _place_help(self) -> None:
+        parent = self.help_overlay.parentWidget()
+        if parent is not None:
+            hint = self.help_overlay.sizeHint()
+            width, height = min(parent.width() - 40, max(hint.width(), 700)), min(parent.height() - 40, hint.height())
+            self.help_overlay.setGeometry((parent.width() - width) // 2, (parent.height() - height) // 2, width, height)
