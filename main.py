@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_args(live, required=False)
     live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
     live.add_argument("--recordings", type=Path, metavar="DIR", help="folder for session recordings")
+    live.add_argument("--planned-minutes", type=positive_float, default=40.0, metavar="M",
+                      help="planned infusion length (default 40)")
+    live.add_argument("--theme", choices=("dark", "light"), help="colour theme (default: last used, else dark)")
 
     record = commands.add_parser("record", help="record from a monitor without a window")
     _add_connection_args(record, required=True)
@@ -142,25 +145,26 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 def run_live(args: argparse.Namespace) -> int:
-    from ui.app import run_live_window  # Qt is loaded only for the window
+    from ui.app import LiveOptions, run_live  # Qt is loaded only for the window
 
-    protocol = args.protocol or "datex"
-    port = args.port or "sim:ketamine-typical"
-    args.port = port
     clock = ScaledClock(args.speed)
-    started_at = clock.now()
     folder = args.recordings or default_recordings_dir()
-    path = folder / recording_name(started_at.astimezone(), args.patient)
-    return run_live_window(
-        clock=clock,
-        connect=lambda sink: connect(port, protocol, clock, sink),
-        recorder_factory=lambda on_failure, on_recovered: SessionRecorder(
-            path, session_metadata(args, protocol, started_at), on_failure, on_recovered
-        ),
-        title=f"{registry.describe(protocol)} on {port}",
+
+    def recorder_factory(port: str, protocol: str, started_at: datetime):
+        args.port = port
+        path = folder / recording_name(started_at.astimezone(), args.patient)
+        metadata = session_metadata(args, protocol, started_at)
+        metadata["planned_infusion_s"] = f"{args.planned_minutes * 60:g}"
+        return lambda on_failure, on_recovered: SessionRecorder(path, metadata, on_failure, on_recovered)
+
+    options = LiveOptions(args.port, args.protocol, args.patient, args.planned_minutes * 60, args.theme)
+    return run_live(
+        options,
+        clock,
+        connect_to=lambda port, protocol: (lambda sink: connect(port, protocol, clock, sink)),
+        recorder_factory=recorder_factory,
+        list_ports=list_serial_ports,
     )
-
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     command = args.command or "live"
     if args.command is None:  # bare `infusion-monitor`: the live dashboard with its defaults
-        args.port, args.protocol, args.speed, args.patient, args.recordings = None, None, 1.0, "", None
+        args = build_parser().parse_args([*(["-v"] if args.verbose else []), "live"])
     try:
         if command == "ports":
             return run_ports()

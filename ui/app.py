@@ -1,77 +1,169 @@
-"""Builds the Qt side of ``infusion-monitor live`` from objects main.py hands it."""
+"""The Qt half of the composition root: ``main.py`` calls :func:`run_live` and nothing else does.
+
+It builds the window and the objects that live on the GUI thread, and connects
+them: driver events arrive through the bridge, user actions go to the session
+model, everything that matters is written to the recording.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.clock import Clock
 from monitor.latest import LatestValues
-from monitor.readings import DeviceStatus
+from monitor.readings import DeviceStatus, Reading
 from monitor.recording import RecordingError, SessionRecorder
+from monitor.session import InfusionSession, SessionError
+from monitor.trends import TrendStore
 from ui.bridge import EventBridge
-from ui.live_values import LiveValuesWindow
+from ui.dashboard.connection_dialog import choose_connection
+from ui.dashboard.window import DashboardWindow
+
+log = logging.getLogger(__name__)
+SCENARIO_POLL_MS = 500
 
 
-class LiveSession:
-    """The running pieces of one live session, and their orderly shutdown."""
+@dataclass(frozen=True)
+class LiveOptions:
+    port: str | None  # None: ask with the connection dialog
+    protocol: str | None
+    patient_id: str
+    planned_infusion_s: float
+    theme: str | None = None
+
+
+class LiveSession(QObject):
+    """The running pieces of one live session and their orderly shutdown."""
 
     def __init__(self, clock: Clock, bridge: EventBridge) -> None:
+        super().__init__()
         self._clock = clock
         self._bridge = bridge
         self.recorder: SessionRecorder | None = None
         self.driver = None
         self.simulator = None
+        self.session: InfusionSession | None = None
+        self._scenario_s = 0.0
 
     def sink(self, event: object) -> None:
         """Driver thread: record first, then hand to the display."""
-        if self.recorder is not None:
-            self.recorder.add((self._clock.now(), event) if isinstance(event, DeviceStatus) else event)
+        self.record((self._clock.now(), event) if isinstance(event, DeviceStatus) else event)
         self._bridge.event.emit(event)
 
-    def stop(self) -> None:
+    def record(self, item: object) -> None:
+        if self.recorder is not None:
+            self.recorder.add(item)
+
+    def on_reading(self, event: object) -> None:
+        if isinstance(event, Reading) and self.session is not None:
+            self.session.on_reading(event)
+
+    def follow_scenario(self) -> None:
+        """For ``sim:`` ports the scenario's own timeline starts and stops the infusion."""
+        run = getattr(self.simulator, "scenario_run", None)
+        if run is None or self.session is None:
+            return
+        now_s = (self._clock.now() - run.start).total_seconds()
+        if now_s > self._scenario_s:
+            self.session.apply_scenario_events(run.events_between(self._scenario_s, now_s))
+            self._scenario_s = now_s
+
+    def stop(self, end_reason: str) -> None:
         if self.driver is not None:
             self.driver.stop()
         if self.simulator is not None:
             self.simulator.stop()
         if self.recorder is not None:
-            self.recorder.close()
+            self.recorder.close(end_reason)
 
 
-def start_live_session(
+def _session_action(window: DashboardWindow, action: Callable[[], object]) -> None:
+    try:
+        action()
+    except SessionError as exc:
+        window.show_notice(str(exc))
+
+
+def build_live(
+    options: LiveOptions,
     clock: Clock,
     connect: Callable,
     recorder_factory: Callable[..., SessionRecorder],
-    window: LiveValuesWindow,
-    bridge: EventBridge,
-) -> LiveSession:
+    settings=None,
+) -> tuple[LiveSession, DashboardWindow]:
     """Connect (which may fail with a clear message) before creating the recording."""
-    session = LiveSession(clock, bridge)
-    session.driver, session.simulator = connect(session.sink)
-    bridge.event.connect(window.on_event)
-    bridge.recording_failed.connect(lambda message: window.set_recording(f"● NOT RECORDING: {message}", ok=False))
-    bridge.recording_recovered.connect(lambda: window.set_recording("● Recording", ok=True))
+    bridge = EventBridge()
+    live = LiveSession(clock, bridge)
+    live.driver, live.simulator = connect(live.sink)
     try:
-        session.recorder = recorder_factory(bridge.recording_failed.emit, bridge.recording_recovered.emit)
-        window.set_recording(f"● Recording to {session.recorder.path.name}", ok=True)
+        live.recorder = recorder_factory(bridge.recording_failed.emit, bridge.recording_recovered.emit)
     except RecordingError as exc:
-        window.set_recording("● NOT RECORDING", ok=False)
-        QMessageBox.critical(window, "Cannot record this session", f"{exc}\n\nMonitoring continues without a recording.")
-    session.driver.start()
-    return session
+        QMessageBox.critical(None, "Cannot record this session", f"{exc}\n\nMonitoring continues without a recording.")
+    live.session = InfusionSession(clock, options.planned_infusion_s, on_event=live.record)
+    window = DashboardWindow(
+        LatestValues(), TrendStore(), live.session, clock.now, options.theme, options.patient_id,
+        f"{options.protocol} · {options.port}", simulated=options.port.startswith("sim:"), settings=settings,
+    )
+    _connect_signals(live, bridge, window)
+    live.setParent(window)
+    return live, window
 
 
-def run_live_window(clock: Clock, connect: Callable, recorder_factory: Callable[..., SessionRecorder], title: str) -> int:
+def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWindow) -> None:
+    bridge.event.connect(window.on_event)
+    bridge.event.connect(live.on_reading)
+    bridge.recording_failed.connect(lambda message: window.set_recording(f"NOT RECORDING: {message}", ok=False))
+    bridge.recording_recovered.connect(lambda: window.set_recording(_recording_text(live), ok=True))
+    window.set_recording(_recording_text(live), ok=live.recorder is not None)
+    session = live.session
+    window.start_infusion_requested.connect(lambda: _session_action(window, session.start_infusion))
+    window.stop_infusion_requested.connect(lambda: _session_action(window, session.stop_infusion))
+    window.end_session_requested.connect(lambda: _session_action(window, session.end_session))
+    window.annotation_requested.connect(
+        lambda text, kind: _session_action(window, lambda: session.annotate(text, kind))
+    )
+    timer = QTimer(live, interval=SCENARIO_POLL_MS)
+    timer.timeout.connect(live.follow_scenario)
+    timer.start()
+    live.driver.start()
+
+
+def _recording_text(live: LiveSession) -> str:
+    if live.recorder is None:
+        return "NOT RECORDING"
+    return f"Recording  {live.recorder.path.name}"
+
+
+def run_live(
+    options: LiveOptions,
+    clock: Clock,
+    connect_to: Callable[[str, str], Callable],
+    recorder_factory: Callable[[str, str, datetime], Callable[..., SessionRecorder]],
+    list_ports: Callable,
+) -> int:
+    """Open the dashboard; with no port given, ask for one first (remembered between runs)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Infusion Room Monitor")
-    bridge = EventBridge()
-    window = LiveValuesWindow(LatestValues(), clock.now, title)
-    session = start_live_session(clock, connect, recorder_factory, window, bridge)
-    window.resize(1280, 720)
+    if options.port is None:
+        choice = choose_connection(list_ports)
+        if choice is None:
+            return 0  # the nurse cancelled: nothing was started
+        options = LiveOptions(choice[0], choice[1], options.patient_id, options.planned_infusion_s, options.theme)
+    protocol = options.protocol or "datex"
+    options = LiveOptions(options.port, protocol, options.patient_id, options.planned_infusion_s, options.theme)
+    live, window = build_live(
+        options, clock, connect_to(options.port, protocol), recorder_factory(options.port, protocol, clock.now())
+    )
     window.show()
     try:
         return app.exec()
     finally:
-        session.stop()
+        window.save_state()
+        live.stop("ended normally" if live.session.phase.value == "ended" else "program closed")

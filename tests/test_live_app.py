@@ -1,0 +1,67 @@
+"""The wired dashboard on the in-process simulator: real driver, real bytes, real recording."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtCore import QSettings
+
+from devices import registry
+from devices.driver import Driver
+from devices.simulator.inprocess import start_simulator
+from monitor.clock import ScaledClock
+from monitor.recording import SessionRecorder
+from monitor.session import Phase
+from ui.app import LiveOptions, build_live
+
+
+def test_simulated_session_fills_the_dashboard_follows_the_scenario_and_records_it(qtbot, tmp_path):
+    # 60x: ketamine-typical starts the infusion at 5 min of scenario time, i.e. after 5 s here.
+    clock = ScaledClock(speed=60)
+    path = tmp_path / "live.irm.sqlite"
+    settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
+
+    def connect(sink):
+        sim = start_simulator("sim:ketamine-typical", "datex", clock)
+        return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
+
+    options = LiveOptions("sim:ketamine-typical", "datex", "P-1", 2400.0, "dark")
+    live, window = build_live(
+        options, clock, connect, lambda fail, ok: SessionRecorder(path, {}, fail, ok), settings=settings
+    )
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: window.tiles["HR"].value.text().isdigit(), timeout=15000)
+        qtbot.waitUntil(lambda: live.session.phase is Phase.INFUSION, timeout=20000)
+        assert live.session.view().baseline  # the baseline formed from real readings
+        window.annotation_requested.emit("Nausea", "quick")
+    finally:
+        live.stop("ended normally")
+    db = sqlite3.connect(path)
+    phases = [row[0] for row in db.execute("SELECT phase FROM phase_changes ORDER BY id")]
+    assert phases[:2] == ["baseline", "infusion"]
+    assert db.execute("SELECT text FROM annotations").fetchone() == ("Nausea",)
+    assert db.execute("SELECT count(*) FROM readings WHERE parameter='HR'").fetchone()[0] > 0
+
+
+def test_a_session_error_is_shown_to_the_nurse_not_raised(qtbot, tmp_path):
+    clock = ScaledClock(speed=1)
+    settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
+
+    def connect(sink):
+        sim = start_simulator("sim:stable", "datex", clock)
+        return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
+
+    options = LiveOptions("sim:stable", "datex", "", 2400.0, "dark")
+    live, window = build_live(
+        options, clock, connect, lambda fail, ok: SessionRecorder(tmp_path / "s.irm.sqlite", {}, fail, ok),
+        settings=settings,
+    )
+    qtbot.addWidget(window)
+    notices: list[str] = []
+    window.show_notice = notices.append
+    try:
+        window.stop_infusion_requested.emit()  # no infusion is running
+    finally:
+        live.stop("ended normally")
+    assert notices and "infusion" in notices[0].lower()
