@@ -19,10 +19,14 @@ from devices.driver import Driver, Sink
 from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, start_simulator
 from devices.simulator.scenario import ScenarioError
 from devices.transport import list_serial_ports
+from monitor.alarms import DEFAULT_PROFILE, AlarmEngine, Profile, ProfileError, load_profile
 from monitor.cli_support import positive_float, stop_on_signals
 from monitor.clock import Clock, ScaledClock
+from monitor.core import MonitoringCore, RecordingStatus
 from monitor.headless import HeadlessRecorder
+from monitor.readings import DeviceStatus
 from monitor.recording import RecordingError, SessionRecorder
+from monitor.session import InfusionSession
 from monitor.storage import default_recordings_dir, recording_name
 
 log = logging.getLogger("infusion-monitor")
@@ -53,12 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--planned-minutes", type=positive_float, default=40.0, metavar="M",
                       help="planned infusion length (default 40)")
     live.add_argument("--theme", choices=("dark", "light"), help="colour theme (default: last used, else dark)")
+    live.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
+                      help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
 
     record = commands.add_parser("record", help="record from a monitor without a window")
     _add_connection_args(record, required=True)
     record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
     record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
+                        help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
 
     commands.add_parser("ports", help="list serial ports with description and USB VID:PID")
     return parser
@@ -115,9 +123,17 @@ def run_ports() -> int:
     return 0
 
 
+def load_alarm_profile(name_or_path: str) -> Profile:
+    try:
+        return load_profile(name_or_path)
+    except ProfileError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def run_record(args: argparse.Namespace) -> int:
     if args.out.exists():
         raise CommandError(f"{args.out} already exists; choose another file name.")
+    profile = load_alarm_profile(args.profile)
     clock = ScaledClock(args.speed)
     events: queue.Queue = queue.Queue()
     driver, simulator = connect(args.port, args.protocol, clock, events.put)
@@ -127,15 +143,23 @@ def run_record(args: argparse.Namespace) -> int:
         driver.first_open.wait()
         if driver.first_open_error:
             raise CommandError(driver.first_open_error)
+        metadata = session_metadata(args, args.protocol, clock.now())
+        metadata["alarm_profile"] = profile.name
         recorder = SessionRecorder(
-            args.out,
-            session_metadata(args, args.protocol, clock.now()),
-            on_failure=lambda message: print(f"infusion-monitor: {message}", file=sys.stderr),
+            args.out, metadata,
+            on_failure=lambda message: events.put(RecordingStatus(True, message)),
+            on_recovered=lambda: events.put(RecordingStatus(False, "")),
         )
         headless = HeadlessRecorder(events, clock, sys.stdout, args.jsonl)
-        headless.run(recorder, args.duration, stop)
+
+        def record(item: object) -> None:
+            recorder.add((clock.now(), item) if isinstance(item, DeviceStatus) else item)
+            headless.emit(item)
+
+        core = MonitoringCore(lambda on_event: InfusionSession(clock, on_event=on_event), AlarmEngine(profile, clock), record)
+        headless.run(core, args.duration, stop, simulator.scenario_run if simulator else None)
         driver.stop()
-        headless.drain(recorder)
+        headless.drain(core)
         recorder.close()
     finally:
         driver.stop()
@@ -155,9 +179,11 @@ def run_live(args: argparse.Namespace) -> int:
         path = folder / recording_name(started_at.astimezone(), args.patient)
         metadata = session_metadata(args, protocol, started_at)
         metadata["planned_infusion_s"] = f"{args.planned_minutes * 60:g}"
+        metadata["alarm_profile"] = profile.name
         return lambda on_failure, on_recovered: SessionRecorder(path, metadata, on_failure, on_recovered)
 
-    options = LiveOptions(args.port, args.protocol, args.patient, args.planned_minutes * 60, args.theme)
+    profile = load_alarm_profile(args.profile)
+    options = LiveOptions(args.port, args.protocol, args.patient, args.planned_minutes * 60, args.theme, profile)
     return run_live(
         options,
         clock,

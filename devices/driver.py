@@ -22,15 +22,16 @@ import serial
 from devices.protocols import Decoded, ProtocolSession
 from devices.transport import PortError, open_port
 from monitor.clock import Clock
-from monitor.readings import DeviceStatus, LinkEvent, LinkState, Observation, Reading
+from monitor.readings import DeviceStatus, FrameStats, LinkEvent, LinkState, Observation, Reading
 
 log = logging.getLogger(__name__)
 
-DriverEvent = Reading | LinkEvent | DeviceStatus
+DriverEvent = Reading | LinkEvent | DeviceStatus | FrameStats
 Sink = Callable[[DriverEvent], None]
 PortOpener = Callable[[str, object], serial.SerialBase]
 
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)  # clock seconds between reconnect attempts
+STATS_EVERY_S = 5.0  # clock seconds between frame counts sent on (for the noisy-line alarm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,7 @@ class Driver:
         """Talk to the monitor until stopped or the link fails; returns why it ended."""
         session = self._session_factory()
         opened_at = self._clock.monotonic()
-        last_valid = opened_at
+        last_valid = last_stats = opened_at
         bytes_seen = 0
         self._report(LinkState.WAITING, f"Connected to {self.url}; waiting for {self.protocol} data.")
         try:
@@ -131,6 +132,9 @@ class Driver:
                         last_valid = now
                         self._report(LinkState.RECEIVING, f"Receiving {self.protocol} data from {self.url}.")
                 _write(port, session.poll(now))
+                if now - last_stats >= STATS_EVERY_S:
+                    self._sink(session.stats)
+                    last_stats = now
                 quiet = now - last_valid
                 if self._state == LinkState.WAITING and quiet > self._timeouts.no_frames_after_s:
                     self._report(LinkState.NO_VALID_FRAMES, self._no_frames_message(bytes_seen, quiet))

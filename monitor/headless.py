@@ -1,7 +1,8 @@
-"""The headless recorder: readings and link changes as lines on a stream, and into the recording.
+"""The headless recorder: every event as a line on a stream, and into the recording.
 
-``infusion-monitor record`` uses it for QA runs and for bench checks of a
-monitor's serial output without a screen.
+``infusion-monitor record`` uses it for QA runs and for checking a monitor's
+serial output without a screen. It runs the same :class:`MonitoringCore` as the
+dashboard, so the alarms it prints are the alarms a nurse would see.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable
+from datetime import datetime
 from typing import TextIO
 
 from monitor.clock import Clock
-from monitor.readings import DeviceStatus, LinkEvent, Reading
-from monitor.recording import SessionRecorder
+from monitor.core import MonitoringCore, RecordingStatus
+from monitor.readings import DeviceStatus, FrameStats, LinkEvent, Reading
 
-Event = Reading | LinkEvent | DeviceStatus
+DriverEvent = Reading | LinkEvent | DeviceStatus
 
 
 def _number(value: float | None) -> float | int | None:
@@ -26,11 +27,11 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _utc(dt) -> str:
+def _utc(dt: datetime) -> str:
     return dt.isoformat().replace("+00:00", "Z")
 
 
-def as_json(event: Event, received_at) -> dict:
+def as_json(event: object, received_at: datetime) -> dict:
     if isinstance(event, Reading):
         return {
             "type": "reading",
@@ -44,24 +45,29 @@ def as_json(event: Event, received_at) -> dict:
         }
     if isinstance(event, LinkEvent):
         return {"type": "link", "time": _utc(event.at), "state": event.state.value, "message": event.message}
-    return {
-        "type": "device_status",
-        "time": _utc(received_at),
-        "device_time": event.device_time.isoformat() if event.device_time else None,
-        "conditions": list(event.conditions),
-    }
+    if isinstance(event, DeviceStatus):
+        return {
+            "type": "device_status",
+            "time": _utc(received_at),
+            "device_time": event.device_time.isoformat() if event.device_time else None,
+            "conditions": list(event.conditions),
+        }
+    return event.as_json()  # alarm events, phase changes, annotations
 
 
-def as_text(event: Event, received_at) -> str:
+def as_text(event: object, received_at: datetime) -> str:
+    stamp = received_at.strftime("%H:%M:%S")
     if isinstance(event, Reading):
-        stamp = event.received_at.strftime("%H:%M:%S")
         value = "---" if event.value is None else f"{_number(event.value)}"
         flags = f"  [{', '.join(event.quality.names)}]" if event.quality.names else ""
         return f"{stamp}  {event.parameter.value:<9} {value:>6} {event.unit:<5} {event.source}{flags}"
     if isinstance(event, LinkEvent):
         return f"{event.at.strftime('%H:%M:%S')}  link: {event.state.value}: {event.message}"
-    conditions = ", ".join(event.conditions) or "normal"
-    return f"{received_at.strftime('%H:%M:%S')}  device: {conditions}"
+    if isinstance(event, DeviceStatus):
+        return f"{stamp}  device: {', '.join(event.conditions) or 'normal'}"
+    data = event.as_json()
+    details = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("type", "time") and v not in (None, ""))
+    return f"{stamp}  {data['type']}: {details}"
 
 
 class HeadlessRecorder:
@@ -71,33 +77,45 @@ class HeadlessRecorder:
         self._events = events
         self._clock = clock
         self._out = out
-        self._format: Callable = (lambda e, t: json.dumps(as_json(e, t))) if jsonl else as_text
+        self._jsonl = jsonl
 
-    def run(self, recorder: SessionRecorder, duration_s: float | None, stop: threading.Event) -> int:
-        """Print and record events; returns how many readings were handled."""
+    def emit(self, item: object) -> None:
+        """Print one event (readings, link changes, alarms, phases, notes)."""
+        received_at = self._clock.now()
+        line = json.dumps(as_json(item, received_at)) if self._jsonl else as_text(item, received_at)
+        self._out.write(line + "\n")
+        self._out.flush()
+
+    def run(self, core: MonitoringCore, duration_s: float | None, stop: threading.Event, scenario_run=None) -> None:
         t0 = self._clock.monotonic()
-        readings = 0
+        scenario_s = 0.0
         while not stop.is_set():
             if duration_s is not None and self._clock.monotonic() - t0 >= duration_s:
                 break
             try:
-                event = self._events.get(timeout=0.05)
+                self.handle(self._events.get(timeout=0.05), core)
             except queue.Empty:
-                continue
-            readings += self.handle(event, recorder)
-        return readings
+                pass
+            core.tick()
+            if scenario_run is not None:
+                scenario_s = _follow_scenario(core, scenario_run, scenario_s, self._clock)
 
-    def drain(self, recorder: SessionRecorder) -> None:
+    def drain(self, core: MonitoringCore) -> None:
         """Handle what the driver sent before it stopped: no reading is dropped."""
         while True:
             try:
-                self.handle(self._events.get_nowait(), recorder)
+                self.handle(self._events.get_nowait(), core)
             except queue.Empty:
                 return
 
-    def handle(self, event: Event, recorder: SessionRecorder) -> int:
-        received_at = self._clock.now()
-        self._out.write(self._format(event, received_at) + "\n")
-        self._out.flush()
-        recorder.add((received_at, event) if isinstance(event, DeviceStatus) else event)
-        return 1 if isinstance(event, Reading) else 0
+    def handle(self, event: object, core: MonitoringCore) -> None:
+        if not isinstance(event, FrameStats | RecordingStatus):  # these only feed the alarms
+            core.record_driver_event(event)
+        core.on_event(event)
+
+
+def _follow_scenario(core: MonitoringCore, run, since_s: float, clock: Clock) -> float:
+    now_s = (clock.now() - run.start).total_seconds()
+    if now_s > since_s:
+        core.session.apply_scenario_events(run.events_between(since_s, now_s))
+    return max(now_s, since_s)

@@ -149,3 +149,27 @@ def test_simulator_as_a_serial_device_server_over_tcp(tmp_path, python, cli_env)
     readings = [e for e in load_jsonl(result.stdout) if e["type"] == "reading"]
     verdict = verify(load_jsonl(truth_file.read_text()), readings)
     assert verdict.ok and {"PR", "SPO2"} <= set(verdict.numbers)
+
+
+def test_record_prints_the_alarms_a_nurse_would_expect_for_a_hypertensive_episode(tmp_path, python, cli_env):
+    out = tmp_path / "alarms.irm.sqlite"
+    result = record(python, cli_env, "--port", "sim:hypertensive-episode", "--protocol", "datex", "--jsonl",
+                    "--speed", "120", "--duration", "2400", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    events = load_jsonl(result.stdout)
+    phases = [e["phase"] for e in events if e["type"] == "phase"]
+    assert phases[:2] == ["baseline", "infusion"]  # the scenario's timeline drove the session
+    raised = {(e["condition"], e["priority"]) for e in events if e["type"] == "alarm" and e["event"] in ("raised", "escalated")}
+    assert ("NIBP_SYS_HIGH", "medium") in raised and ("ART_SYS_HIGH", "medium") in raised
+    assert ("NIBP_SYS_HIGH", "high") in raised  # unacknowledged, it escalates
+    alarm_rows = sqlite3.connect(out).execute("SELECT count(*) FROM alarm_events").fetchone()[0]
+    assert alarm_rows == sum(1 for e in events if e["type"] == "alarm")  # the log in the recording is complete
+
+
+def test_bad_alarm_profile_is_refused_with_file_and_rule(tmp_path, python, cli_env):
+    bad = tmp_path / "bad-profile.toml"
+    bad.write_text('name = "bad"\n[parameters.HR]\nhigh = { medium = 50 }\nlow = { medium = 90 }\n')
+    result = record(python, cli_env, "--port", "sim:stable", "--protocol", "datex", "--profile", str(bad),
+                    "--out", str(tmp_path / "x.irm.sqlite"), timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "bad-profile.toml" in result.stderr

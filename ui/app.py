@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from monitor.alarms import DEFAULT_PROFILE, AlarmEngine, Profile, load_profile
 from monitor.clock import Clock
+from monitor.core import MonitoringCore, RecordingStatus
 from monitor.latest import LatestValues
-from monitor.readings import DeviceStatus, Reading
+from monitor.readings import DeviceStatus, LinkEvent, Reading
 from monitor.recording import RecordingError, SessionRecorder
 from monitor.session import InfusionSession, SessionError
 from monitor.trends import TrendStore
@@ -27,7 +29,7 @@ from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
 
 log = logging.getLogger(__name__)
-SCENARIO_POLL_MS = 500
+TICK_MS = 500  # alarm timers and the scenario timeline; readings themselves are pushed
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class LiveOptions:
     patient_id: str
     planned_infusion_s: float
     theme: str | None = None
+    profile: Profile | None = None  # None: the built-in default
 
 
 class LiveSession(QObject):
@@ -49,26 +52,40 @@ class LiveSession(QObject):
         self.recorder: SessionRecorder | None = None
         self.driver = None
         self.simulator = None
-        self.session: InfusionSession | None = None
+        self.core: MonitoringCore | None = None
+        self.window: DashboardWindow | None = None
         self._scenario_s = 0.0
 
+    @property
+    def session(self) -> InfusionSession:
+        return self.core.session
+
     def sink(self, event: object) -> None:
-        """Driver thread: record first, then hand to the display."""
-        self.record((self._clock.now(), event) if isinstance(event, DeviceStatus) else event)
+        """Driver thread: record what was measured first, then hand everything to the GUI thread."""
+        if isinstance(event, Reading | LinkEvent):
+            self.record(event)
+        elif isinstance(event, DeviceStatus):
+            self.record((self._clock.now(), event))
         self._bridge.event.emit(event)
 
     def record(self, item: object) -> None:
         if self.recorder is not None:
             self.recorder.add(item)
 
-    def on_reading(self, event: object) -> None:
-        if isinstance(event, Reading) and self.session is not None:
-            self.session.on_reading(event)
+    def on_event(self, event: object) -> None:
+        """GUI thread: the session model and the alarm engine see every driver event."""
+        self.core.on_event(event)
+
+    def tick(self) -> None:
+        self.core.tick()
+        self.follow_scenario()
+        if self.window is not None:
+            self.window.set_alarms([(a.priority.value, a.message) for a in self.core.engine.active()])
 
     def follow_scenario(self) -> None:
         """For ``sim:`` ports the scenario's own timeline starts and stops the infusion."""
         run = getattr(self.simulator, "scenario_run", None)
-        if run is None or self.session is None:
+        if run is None:
             return
         now_s = (self._clock.now() - run.start).total_seconds()
         if now_s > self._scenario_s:
@@ -106,11 +123,15 @@ def build_live(
         live.recorder = recorder_factory(bridge.recording_failed.emit, bridge.recording_recovered.emit)
     except RecordingError as exc:
         QMessageBox.critical(None, "Cannot record this session", f"{exc}\n\nMonitoring continues without a recording.")
-    live.session = InfusionSession(clock, options.planned_infusion_s, on_event=live.record)
+    engine = AlarmEngine(options.profile or load_profile(DEFAULT_PROFILE), clock)
+    live.core = MonitoringCore(
+        lambda on_event: InfusionSession(clock, options.planned_infusion_s, on_event=on_event), engine, live.record
+    )
     window = DashboardWindow(
         LatestValues(), TrendStore(), live.session, clock.now, options.theme, options.patient_id,
         f"{options.protocol} · {options.port}", simulated=options.port.startswith("sim:"), settings=settings,
     )
+    live.window = window
     _connect_signals(live, bridge, window)
     live.setParent(window)
     return live, window
@@ -118,9 +139,11 @@ def build_live(
 
 def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWindow) -> None:
     bridge.event.connect(window.on_event)
-    bridge.event.connect(live.on_reading)
+    bridge.event.connect(live.on_event)
     bridge.recording_failed.connect(lambda message: window.set_recording(f"NOT RECORDING: {message}", ok=False))
     bridge.recording_recovered.connect(lambda: window.set_recording(_recording_text(live), ok=True))
+    bridge.recording_failed.connect(lambda message: live.on_event(RecordingStatus(True, message)))
+    bridge.recording_recovered.connect(lambda: live.on_event(RecordingStatus(False, "")))
     window.set_recording(_recording_text(live), ok=live.recorder is not None)
     session = live.session
     window.start_infusion_requested.connect(lambda: _session_action(window, session.start_infusion))
@@ -129,8 +152,8 @@ def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWi
     window.annotation_requested.connect(
         lambda text, kind: _session_action(window, lambda: session.annotate(text, kind))
     )
-    timer = QTimer(live, interval=SCENARIO_POLL_MS)
-    timer.timeout.connect(live.follow_scenario)
+    timer = QTimer(live, interval=TICK_MS)
+    timer.timeout.connect(live.tick)
     timer.start()
     live.driver.start()
 
@@ -155,9 +178,9 @@ def run_live(
         choice = choose_connection(list_ports)
         if choice is None:
             return 0  # the nurse cancelled: nothing was started
-        options = LiveOptions(choice[0], choice[1], options.patient_id, options.planned_infusion_s, options.theme)
+        options = replace(options, port=choice[0], protocol=choice[1])
     protocol = options.protocol or "datex"
-    options = LiveOptions(options.port, protocol, options.patient_id, options.planned_infusion_s, options.theme)
+    options = replace(options, protocol=protocol)
     live, window = build_live(
         options, clock, connect_to(options.port, protocol), recorder_factory(options.port, protocol, clock.now())
     )
