@@ -20,6 +20,7 @@ run: $(STAMP)
 
 ## Run the whole test suite headless.
 test: $(STAMP)
+	@sh scripts/ensure-test-tools.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 ## Start the simulator on a pseudo-terminal (QA): prints the port path to open.
