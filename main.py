@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                         help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
 
+    export = commands.add_parser("export", help="export a recorded session to CSV, EDF+ or a PDF report")
+    export.add_argument("file", type=Path, metavar="FILE", help="a session recording (.irm.sqlite)")
+    export.add_argument("--format", required=True, choices=("csv", "edf", "pdf"))
+    export.add_argument("--out", required=True, type=Path, metavar="PATH", help="new file, or an existing folder")
+    export.add_argument("--events", action="store_true", help="CSV only: also write alarms, notes and phases")
+
     commands.add_parser("ports", help="list serial ports with description and USB VID:PID")
     return parser
 
@@ -168,6 +174,18 @@ def run_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_export(args: argparse.Namespace) -> int:
+    from monitor.export import ExportError, export
+
+    try:
+        written = export(args.file, args.format, args.out, events=args.events)
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    for path in written:
+        print(path)
+    return 0
+
+
 def run_live(args: argparse.Namespace) -> int:
     from ui.app import LiveOptions, run_live  # Qt is loaded only for the window
 
@@ -208,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_ports()
         if command == "record":
             return run_record(args)
+        if command == "export":
+            return run_export(args)
         return run_live(args)
     except (CommandError, RecordingError) as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
