@@ -9,9 +9,11 @@ the printed log). It is not thread-safe: call it from one thread.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from monitor.alarms import AlarmEngine, AlarmEvent
 from monitor.readings import DeviceStatus, FrameStats, LinkEvent, Reading
@@ -28,6 +30,24 @@ class RecordingStatus:
 
     failed: bool
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorAction:
+    """Something an operator did that belongs in the record (e.g. starting despite a caution)."""
+
+    at: datetime
+    action: str
+    detail: Mapping[str, object]
+
+    def to_record(self) -> tuple[str, dict[str, object]]:
+        return "operator_actions", {
+            "host_time": self.at.timestamp(), "action": self.action, "detail": json.dumps(dict(self.detail)),
+        }
+
+    def as_json(self) -> dict[str, object]:
+        time = self.at.isoformat().replace("+00:00", "Z")
+        return {"type": "operator_action", "time": time, "action": self.action, **self.detail}
 
 
 class MonitoringCore:

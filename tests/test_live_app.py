@@ -65,3 +65,37 @@ def test_a_session_error_is_shown_to_the_nurse_not_raised(qtbot, tmp_path):
     finally:
         live.stop("ended normally")
     assert notices and "infusion" in notices[0].lower()
+
+
+def test_starting_without_a_baseline_bp_needs_a_confirmation_that_is_logged(qtbot, tmp_path, monkeypatch):
+    import ui.app
+
+    clock = ScaledClock(speed=1)
+    path = tmp_path / "gate.irm.sqlite"
+    settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
+
+    def connect(sink):
+        sim = start_simulator("sim:stable", "datex", clock)
+        return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
+
+    options = LiveOptions("sim:stable", "datex", "", 2400.0, "dark")
+    live, window = build_live(options, clock, connect, lambda f, o: SessionRecorder(path, {}, f, o), settings=settings)
+    qtbot.addWidget(window)
+    answers = iter([False, True])
+    asked: list[str] = []
+
+    def nurse(check, systolic, diastolic, parent=None):
+        asked.append(check.decision.value)
+        return next(answers)
+
+    monkeypatch.setattr(ui.app, "confirm_start_despite", nurse)
+    try:
+        window.start_infusion_requested.emit()  # no NIBP yet: caution, nurse says no
+        assert live.session.phase is Phase.BASELINE
+        window.start_infusion_requested.emit()  # nurse confirms
+        assert live.session.phase is Phase.INFUSION
+    finally:
+        live.stop("ended normally")
+    assert asked == ["caution", "caution"]
+    action = sqlite3.connect(path).execute("SELECT action FROM operator_actions").fetchone()
+    assert action == ("start_confirmed_despite_caution",)

@@ -16,14 +16,24 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from monitor.alarms import DEFAULT_PROFILE, AlarmEngine, Profile, load_profile
+from monitor.alarms import (
+    DEFAULT_PROFILE,
+    AlarmEngine,
+    Profile,
+    StartDecision,
+    check_start,
+    load_profile,
+)
 from monitor.clock import Clock
-from monitor.core import MonitoringCore, RecordingStatus
+from monitor.core import MonitoringCore, OperatorAction, RecordingStatus
 from monitor.latest import LatestValues
-from monitor.readings import DeviceStatus, LinkEvent, Reading
+from monitor.readings import DeviceStatus, LinkEvent, Parameter, Reading
 from monitor.recording import RecordingError, SessionRecorder
 from monitor.session import InfusionSession, SessionError
 from monitor.trends import TrendStore
+from ui.alarm_dialogs import confirm_start_despite
+from ui.alarm_presenter import AlarmPresenter
+from ui.alarm_sound import AlarmSound
 from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
@@ -54,6 +64,7 @@ class LiveSession(QObject):
         self.simulator = None
         self.core: MonitoringCore | None = None
         self.window: DashboardWindow | None = None
+        self.presenter: AlarmPresenter | None = None
         self._scenario_s = 0.0
 
     @property
@@ -72,6 +83,9 @@ class LiveSession(QObject):
         if self.recorder is not None:
             self.recorder.add(item)
 
+    def clock_now(self) -> datetime:
+        return self._clock.now()
+
     def on_event(self, event: object) -> None:
         """GUI thread: the session model and the alarm engine see every driver event."""
         self.core.on_event(event)
@@ -79,8 +93,6 @@ class LiveSession(QObject):
     def tick(self) -> None:
         self.core.tick()
         self.follow_scenario()
-        if self.window is not None:
-            self.window.set_alarms([(a.priority.value, a.message) for a in self.core.engine.active()])
 
     def follow_scenario(self) -> None:
         """For ``sim:`` ports the scenario's own timeline starts and stops the infusion."""
@@ -93,12 +105,28 @@ class LiveSession(QObject):
             self._scenario_s = now_s
 
     def stop(self, end_reason: str) -> None:
+        if self.presenter is not None:
+            self.presenter.stop()
         if self.driver is not None:
             self.driver.stop()
         if self.simulator is not None:
             self.simulator.stop()
         if self.recorder is not None:
             self.recorder.close(end_reason)
+
+
+def _start_infusion(live: LiveSession, window: DashboardWindow) -> None:
+    """The pre-start check: a high baseline BP needs the nurse's explicit, logged confirmation."""
+    baseline = live.session.baseline()
+    systolic, diastolic = baseline.get(Parameter.NIBP_SYS), baseline.get(Parameter.NIBP_DIA)
+    check = check_start(live.core.engine.profile.start, systolic, diastolic)
+    if not confirm_start_despite(check, systolic, diastolic, parent=window):
+        window.show_notice("Infusion not started.")
+        return
+    if check.decision is not StartDecision.OK:
+        live.record(OperatorAction(live.clock_now(), "start_confirmed_despite_" + check.decision.value,
+                                   {"message": check.message, "systolic": systolic, "diastolic": diastolic}))
+    _session_action(window, live.session.start_infusion)
 
 
 def _session_action(window: DashboardWindow, action: Callable[[], object]) -> None:
@@ -146,16 +174,32 @@ def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWi
     bridge.recording_recovered.connect(lambda: live.on_event(RecordingStatus(False, "")))
     window.set_recording(_recording_text(live), ok=live.recorder is not None)
     session = live.session
-    window.start_infusion_requested.connect(lambda: _session_action(window, session.start_infusion))
+    window.start_infusion_requested.connect(lambda: _start_infusion(live, window))
     window.stop_infusion_requested.connect(lambda: _session_action(window, session.stop_infusion))
     window.end_session_requested.connect(lambda: _session_action(window, session.end_session))
     window.annotation_requested.connect(
         lambda text, kind: _session_action(window, lambda: session.annotate(text, kind))
     )
+    _connect_alarm_signals(live, window)
     timer = QTimer(live, interval=TICK_MS)
     timer.timeout.connect(live.tick)
     timer.start()
     live.driver.start()
+
+
+def _connect_alarm_signals(live: LiveSession, window: DashboardWindow) -> None:
+    """Sound, alarm bar, flashing tiles and the nurse's alarm actions; all logged."""
+    core = live.core
+    sound = AlarmSound(window)
+    sound.unavailable.connect(lambda message: core.on_audio(False, message))
+    sound.restored.connect(lambda: core.on_audio(True))
+    presenter = AlarmPresenter(core.engine, window, sound)
+    window.acknowledge_requested.connect(lambda: core.keep(presenter.acknowledge()))
+    window.audio_pause_requested.connect(lambda: core.keep(presenter.pause_audio()))
+    window.limits_requested.connect(lambda: presenter.limits_dialog(on_events=core.keep).exec())
+    sound.check()
+    presenter.start()
+    live.presenter = presenter
 
 
 def _recording_text(live: LiveSession) -> str:
