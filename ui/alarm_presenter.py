@@ -222,7 +222,10 @@ class TileBadge(QLabel):
             return
         top = max(a.priority for a in alarms)
         self.priority = top.value
-        self.setText("\n".join(f"{a.priority.stars} {a.message}" for a in alarms))
+        # One line: the tile's number must stay the largest thing on it; the bar lists the rest.
+        first = alarms[0]  # already sorted, most severe first
+        more = f"  (+{len(alarms) - 1} more)" if len(alarms) > 1 else ""
+        self.setText(f"{first.priority.stars} {first.message}{more}")
         background, text = self._theme.alarm_colours(top.value)
         self.setStyleSheet(
             f"background: {background}; color: {text}; border: 2px solid {text};"
