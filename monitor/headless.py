@@ -101,12 +101,18 @@ class HeadlessRecorder:
                 scenario_s = _follow_scenario(core, scenario_run, scenario_s, self._clock)
 
     def drain(self, core: MonitoringCore) -> None:
-        """Handle what the driver sent before it stopped: no reading is dropped."""
+        """Record what the driver sent before it stopped: no reading is dropped.
+
+        Monitoring has ended, so these are not alarmed on: stopping takes clock
+        time, and at a high --speed that pause would look like a lost link.
+        """
         while True:
             try:
-                self.handle(self._events.get_nowait(), core)
+                event = self._events.get_nowait()
             except queue.Empty:
                 return
+            if not isinstance(event, FrameStats | RecordingStatus):
+                core.record_driver_event(event)
 
     def handle(self, event: object, core: MonitoringCore) -> None:
         if not isinstance(event, FrameStats | RecordingStatus):  # these only feed the alarms

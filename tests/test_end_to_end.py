@@ -162,6 +162,7 @@ def test_record_prints_the_alarms_a_nurse_would_expect_for_a_hypertensive_episod
     raised = {(e["condition"], e["priority"]) for e in events if e["type"] == "alarm" and e["event"] in ("raised", "escalated")}
     assert ("NIBP_SYS_HIGH", "medium") in raised and ("ART_SYS_HIGH", "medium") in raised
     assert ("NIBP_SYS_HIGH", "high") in raised  # unacknowledged, it escalates
+    assert not any(c == "LINK_LOST" for c, _ in raised)  # the link was fine, and stopping is not a loss
     alarm_rows = sqlite3.connect(out).execute("SELECT count(*) FROM alarm_events").fetchone()[0]
     assert alarm_rows == sum(1 for e in events if e["type"] == "alarm")  # the log in the recording is complete
 
