@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                         help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
 
+    review = commands.add_parser("review", help="review recorded sessions (the library, or one FILE)")
+    review.add_argument("file", nargs="?", type=Path, metavar="FILE|FOLDER",
+                        help="a recording to open, or a folder of recordings (default: the recordings folder)")
+
     export = commands.add_parser("export", help="export a recorded session to CSV, EDF+ or a PDF report")
     export.add_argument("file", type=Path, metavar="FILE", help="a session recording (.irm.sqlite)")
     export.add_argument("--format", required=True, choices=("csv", "edf", "pdf"))
@@ -174,6 +178,12 @@ def run_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_review(args: argparse.Namespace) -> int:
+    from ui.review import run_review as open_review  # Qt is loaded only for the window
+
+    return open_review(args.file, default_recordings_dir())
+
+
 def run_export(args: argparse.Namespace) -> int:
     from monitor.export import ExportError, export
 
@@ -228,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_record(args)
         if command == "export":
             return run_export(args)
+        if command == "review":
+            return run_review(args)
         return run_live(args)
     except (CommandError, RecordingError) as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)

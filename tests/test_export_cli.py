@@ -64,3 +64,12 @@ def test_export_of_a_damaged_file_is_one_clear_line(tmp_path, python, cli_env):
     result = run(python, cli_env, "export", str(bad), "--format", "csv", "--out", str(tmp_path))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "bad.irm.sqlite" in result.stderr
+
+
+def test_review_of_a_damaged_file_is_one_clear_line_and_exit_2(tmp_path, python, cli_env):
+    bad = tmp_path / "bad.irm.sqlite"
+    bad.write_bytes(b"\x00garbage" * 64)
+    cli_env["QT_QPA_PLATFORM"] = "offscreen"
+    result = run(python, cli_env, "review", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "bad.irm.sqlite" in result.stderr
