@@ -45,7 +45,7 @@ _BIT_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
 
 
 def _reverse16(value: int) -> int:
-    return int(f"{value:016b}"[::-1], 2)
+    return _BIT_REVERSED[value & 0xFF] << 8 | _BIT_REVERSED[value >> 8]
 
 
 def fcs(data: bytes) -> int:
@@ -181,6 +181,9 @@ class Deframer:
 
     def _complete(self, escaped: bytearray) -> Frame | None:
         wire_len = len(escaped) + 2
+        if len(escaped) > MAX_ESCAPED_LEN:  # as when it arrives in pieces: chunking never matters
+            self._reject("no EOF within the maximum frame length", wire_len)
+            return None
         trailing_escapes = len(escaped) - len(escaped.rstrip(b"\x7d"))
         if trailing_escapes % 2:
             self._reject("aborted (7D C1)", wire_len)

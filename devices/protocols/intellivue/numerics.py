@@ -26,6 +26,7 @@ Rules, with the spec section that asks for each:
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 from collections.abc import Sequence
@@ -211,15 +212,21 @@ class TimeBase:
     abs_time: datetime
     rel_time: int
 
-    def at(self, rel_time: int) -> datetime:
-        """Absolute time of a RelativeTime stamp: base_abs + (rel − base_rel) × 0.125 ms."""
+    def at(self, rel_time: int) -> datetime | None:
+        """Absolute time of a RelativeTime stamp: base_abs + (rel − base_rel) × 0.125 ms.
+
+        None if that falls outside the calendar (a damaged MDS time near year 1 or 9999).
+        """
         ticks = tick_delta(rel_time, self.rel_time)
-        return self.abs_time + timedelta(microseconds=ticks * TICK_MICROSECONDS)
+        try:
+            return self.abs_time + timedelta(microseconds=ticks * TICK_MICROSECONDS)
+        except OverflowError:
+            return None
 
 
 def reply_time(reply: PollReply, base: TimeBase | None, tz: tzinfo) -> datetime | None:
     """When the monitor built the reply: its AbsoluteTime, else its RelativeTime via ``base``."""
-    stamped = decode_bcd_time(reply.abs_time, tz)
+    stamped = _bcd_time(reply.abs_time, tz)
     if stamped is not None:
         return stamped
     return base.at(reply.rel_time) if base is not None else None
@@ -228,7 +235,7 @@ def reply_time(reply: PollReply, base: TimeBase | None, tz: tzinfo) -> datetime 
 def object_time(obj: ObservationPoll, base: TimeBase | None, tz: tzinfo) -> datetime | None:
     """An object's own measurement time (0x0990 absolute, else 0x0991 relative), if any."""
     raw_abs = obj.get(nom.NOM_ATTR_TIME_STAMP_ABS)
-    if raw_abs is not None and (stamped := decode_bcd_time(raw_abs, tz)) is not None:
+    if raw_abs is not None and (stamped := _bcd_time(raw_abs, tz)) is not None:
         return stamped
     raw_rel = obj.get(nom.NOM_ATTR_TIME_STAMP_REL)
     if raw_rel is not None and len(raw_rel) == 4 and base is not None:
@@ -252,6 +259,50 @@ class SourceReading:
         return any(obs.value is not None for obs in self.observations)
 
 
+_NU_OBS_VALUE = struct.Struct(">HHHI")
+_LIST_HEADER = struct.Struct(">HH")
+_VALUE_CACHE: dict[tuple[int, int, int, Parameter], tuple[float | None, Quality]] = {}
+_VALUE_CACHE_MAX = 4096  # distinct (state, unit, raw, parameter): a session uses a few hundred
+_bcd_time = functools.lru_cache(maxsize=256)(decode_bcd_time)  # pure; replies repeat a few stamps
+
+
+def _value_and_quality(
+    state: int, unit_code: int, raw: int, parameter: Parameter
+) -> tuple[float | None, Quality]:
+    """:func:`value_and_quality`, memoised: the decoder's hottest call (docs/BENCHMARKS.md).
+
+    A monitor sends the same few values, states and units over and over, and the
+    result is a pure function of them, so most values cost one dict lookup
+    instead of FLOAT-Type decoding and half a dozen Quality flag operations.
+    """
+    key = (state, unit_code, raw, parameter)
+    result = _VALUE_CACHE.get(key)
+    if result is None:
+        if len(_VALUE_CACHE) >= _VALUE_CACHE_MAX:
+            _VALUE_CACHE.clear()
+        result = _VALUE_CACHE[key] = value_and_quality(NuObsValue(0, state, unit_code, raw), parameter)
+    return result
+
+
+def _raw_values(obj: ObservationPoll) -> list[tuple[int, int, int, int]]:
+    """:func:`object_values` as plain ``(physio_id, state, unit_code, value)`` tuples (hot path)."""
+    values = []
+    single = obj.get(nom.NOM_ATTR_NU_VAL_OBS)
+    if single is not None:
+        if len(single) != NuObsValue.SIZE:
+            raise DecodeError(f"NuObsValue needs {NuObsValue.SIZE} bytes, got {len(single)}")
+        values.append(_NU_OBS_VALUE.unpack(single))
+    compound = obj.get(nom.NOM_ATTR_NU_CMPD_VAL_OBS)
+    if compound is not None:  # {count; length; NuObsValue[count]}, checked as decode_compound does
+        if len(compound) < 4:
+            raise DecodeError("compound value shorter than its list header")
+        count, length = _LIST_HEADER.unpack_from(compound)
+        if length > len(compound) - 4 or count * NuObsValue.SIZE != length:
+            raise DecodeError(f"compound of {count} values in a {length}-byte list")
+        values.extend(_NU_OBS_VALUE.iter_unpack(compound[4 : 4 + length]))
+    return values
+
+
 def object_values(obj: ObservationPoll) -> list[NuObsValue]:
     """All NuObsValues of an object: its 0x0950 value and its 0x094B compound members."""
     values = []
@@ -270,11 +321,11 @@ def readings_from_object(
     """Observations of the parameters we know in one object, grouped by source."""
     own_time = object_time(obj, base, tz)
     grouped: dict[tuple[str, int], list[Observation]] = {}
-    for nu in object_values(obj):
-        source = SOURCES.get(nu.physio_id)
+    for physio_id, state, unit_code, raw in _raw_values(obj):
+        source = SOURCES.get(physio_id)
         if source is None:
             continue
-        value, quality = value_and_quality(nu, source.parameter)
+        value, quality = _value_and_quality(state, unit_code, raw, source.parameter)
         when = own_time if value is not None and own_time is not None else received
         obs = Observation(source.parameter, value, quality, when)
         grouped.setdefault((source.group, source.rank), []).append(obs)
@@ -323,16 +374,20 @@ class SourceSelector:
         if reply_key != self._key:
             self._key, self._best = reply_key, {}
         chosen: list[Observation] = []
-        for reading in sorted(readings, key=_score):
+        for score, reading in sorted(((_score(r), r) for r in readings), key=_first):
             best = self._best.get(reading.group)
-            if best is None or _score(reading) < best:
-                self._best[reading.group] = _score(reading)
+            if best is None or score < best:
+                self._best[reading.group] = score
                 chosen.extend(reading.observations)
         return chosen
 
 
 def _score(reading: SourceReading) -> tuple[int, int]:
     return (0 if reading.has_number else 1, reading.rank)
+
+
+def _first(pair: tuple[tuple[int, int], SourceReading]) -> tuple[int, int]:
+    return pair[0]
 
 
 # --- monitor side: values -> objects -------------------------------------------------------
