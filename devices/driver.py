@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import serial
 
 from devices.protocols import Decoded, ProtocolSession
+from devices.protocols.plausibility import screen
 from devices.transport import PortError, open_port
 from monitor.clock import Clock
 from monitor.readings import DeviceStatus, FrameStats, LinkEvent, LinkState, Observation, Reading
@@ -97,7 +98,13 @@ class Driver:
         while not self._stop.is_set():
             self._report(LinkState.CONNECTING, f"Opening {self.url} ({self._settings.describe()})")
             try:
-                port = self._opener(self.url, self._settings)
+                try:
+                    port = self._opener(self.url, self._settings)
+                except PortError:
+                    raise
+                except Exception as exc:  # an error type the opener did not expect: still retry
+                    log.exception("unexpected error opening %s", self.url)
+                    raise PortError(f"Could not open {self.url} ({type(exc).__name__}: {_short(exc)}).") from None
             except PortError as exc:
                 self._note_first_open(str(exc))
                 delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
@@ -152,13 +159,23 @@ class Driver:
         except (serial.SerialException, OSError) as exc:
             log.info("link to %s lost: %s", self.url, exc)
             return f"Lost the connection to {self.url} ({_short(exc)}). Reconnecting."
+        except Exception as exc:  # a bug must not end monitoring: start over with a fresh session
+            log.exception("unexpected error serving %s", self.url)
+            return (
+                f"Internal error while reading {self.url} ({type(exc).__name__}: {_short(exc)}); "
+                "reopening. Please report this."
+            )
 
     def _deliver(self, decoded: list[Decoded]) -> bool:
-        """Stamp and pass on what the session decoded; True if any frame was valid."""
+        """Stamp and pass on what the session decoded; True if any frame was valid.
+
+        Every protocol's values pass the plausibility screen here, so a number
+        no monitor can measure is never shown, recorded or alarmed on.
+        """
         if not decoded:
             return False
         received_at = self._clock.now()
-        for item in decoded:
+        for item in screen(decoded):
             if isinstance(item, Observation):
                 self._sink(Reading.from_observation(item, received_at, self.protocol))
             else:

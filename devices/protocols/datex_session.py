@@ -19,6 +19,7 @@ from devices.protocols.datex import (
     decode_record,
     effective_interval_s,
 )
+from devices.protocols.plausibility import screen
 from monitor.readings import FrameStats
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class DatexSession:
     def feed(self, data: bytes, now_s: float) -> list[Decoded]:
         decoded: list[Decoded] = []
         for record in self._deframer.feed(data):
-            decoded.extend(decode_record(record))
+            decoded.extend(screen(decode_record(record)))
         return decoded
 
     def poll(self, now_s: float) -> bytes:

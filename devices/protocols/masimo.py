@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from devices.protocols import Decoded, LineSettings
+from devices.protocols.plausibility import screen
 from monitor.readings import DeviceStatus, FrameStats, Observation, Parameter, Quality
 
 log = logging.getLogger(__name__)
@@ -282,7 +283,7 @@ class LineDecoder:
             self._reject(len(raw), str(bad))
             return []
         self._ok += 1
-        return observations(line)
+        return screen(observations(line))
 
     def _bound_buffer(self) -> None:
         """A line that never ends is dropped, not held forever; skip to the next LF."""
