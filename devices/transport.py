@@ -18,6 +18,13 @@ from devices.protocols import LineSettings
 
 log = logging.getLogger(__name__)
 
+try:  # pyserial lets termios.error (not an OSError) out of open() when a setting is refused
+    import termios
+
+    _TERMIOS_ERRORS: tuple[type[BaseException], ...] = (termios.error,)
+except ImportError:  # Windows
+    _TERMIOS_ERRORS = ()
+
 READ_TIMEOUT_S = 0.05  # real seconds a read may block; keeps the driver responsive to stop
 
 
@@ -68,7 +75,7 @@ def open_port(url: str, settings: LineSettings) -> serial.SerialBase:
         port.exclusive = True  # a second program on the same port would steal bytes
     try:
         port.open()
-    except (serial.SerialException, OSError) as exc:
+    except (serial.SerialException, OSError, *_TERMIOS_ERRORS) as exc:
         raise PortError(describe_open_error(url, exc)) from None
     log.info("opened %s at %s", url, settings.describe())
     return port
@@ -97,6 +104,14 @@ def describe_open_error(url: str, exc: BaseException) -> str:
             f"Serial port {url} was not found. Check the cable or USB adapter; "
             "'infusion-monitor ports' lists the ports this computer has."
         )
+    if code is None and isinstance(exc, _TERMIOS_ERRORS) and exc.args:
+        code = exc.args[0]
+        text = str(exc.args[-1])
+        if code == errno.EINVAL:
+            return (
+                f"{url} refused the line settings (Invalid argument). Check that it is a serial "
+                "port and that the adapter supports them."
+            )
     if code == errno.ECONNREFUSED or "refused" in text:
         return (
             f"Nothing is listening at {url} (connection refused). Check the serial "

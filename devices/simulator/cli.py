@@ -17,6 +17,7 @@ from devices.simulator.endpoints import Endpoint, PtyEndpoint, SerialEndpoint, T
 from devices.simulator.replay import ReplayError, read_capture, replay
 from devices.simulator.runner import SimulatorRunner, TruthLog
 from devices.simulator.scenario import ScenarioError, ScenarioRun, builtin_scenarios, load_scenario
+from devices.simulator.uart import MisclockedEndpoint
 from devices.transport import PortError
 from monitor.cli_support import positive_float, stop_on_signals
 from monitor.clock import ScaledClock
@@ -45,11 +46,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_utc_datetime, help="simulated start time, ISO-8601 (default: now)")
     p.add_argument("--truth", type=Path, metavar="FILE", help="write every value sent as JSON lines")
     p.add_argument("--replay", type=Path, metavar="FILE", help="stream a raw capture instead of a scenario")
+    p.add_argument("--line-baud", type=_baud, metavar="BAUD",
+                   help="QA: the monitor's port runs at BAUD, not the protocol's rate (wrong setting)")
     p.add_argument("--list-scenarios", action="store_true", help="list built-in scenarios and exit")
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
 
+
+
+def _baud(text: str) -> float:
+    """argparse type: a baud rate a UART could run at."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 50 <= value <= 4_000_000:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"a baud rate from 50 to 4000000, not {text!r}")
+    return value
 
 
 def _utc_datetime(text: str) -> datetime:
@@ -100,6 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
     start = args.start or datetime.now(UTC).replace(microsecond=0)
     clock = ScaledClock(args.speed, start=start)
     endpoint = open_endpoint(args)
+    if args.line_baud:
+        endpoint = MisclockedEndpoint(endpoint, registry.line_settings(args.protocol), args.line_baud)
     stop = stop_on_signals()
     print(endpoint.address, flush=True)
     try:

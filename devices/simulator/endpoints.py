@@ -12,6 +12,8 @@ import logging
 import os
 import select
 import socket
+import termios
+import time
 import tty
 from typing import Protocol
 
@@ -21,6 +23,7 @@ from devices.transport import open_port
 log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_S = 0.5
+PTY_RESET_INTERVAL_S = 0.2  # real seconds between resets of a pty's speed (see PtyEndpoint)
 
 
 class Endpoint(Protocol):
@@ -53,8 +56,31 @@ class PtyEndpoint:
         tty.setraw(self._slave)  # no echo, no line editing: a byte is a byte
         os.set_blocking(self._master, False)
         self.address = os.ttyname(self._slave)
+        self._next_reset = 0.0
+
+    def _forget_line_settings(self) -> None:
+        """Put the terminal's speed back to the default, so the host can open it again.
+
+        A pty ignores parity, and Linux refuses (EINVAL) a settings change that ends
+        up changing nothing. A host that opens at 8E1 a second time, at a speed the
+        terminal already has, is therefore refused, which no real port does. Setting
+        the speed back every now and then makes each open a real change; the speed of
+        a pty means nothing, so a host that has it open does not notice.
+        """
+        now = time.monotonic()
+        if now < self._next_reset:
+            return
+        self._next_reset = now + PTY_RESET_INTERVAL_S
+        try:
+            attrs = termios.tcgetattr(self._slave)
+            if attrs[4] != termios.B38400 or attrs[5] != termios.B38400:
+                attrs[4] = attrs[5] = termios.B38400
+                termios.tcsetattr(self._slave, termios.TCSANOW, attrs)
+        except (termios.error, OSError):
+            pass
 
     def read(self, timeout: float) -> bytes | None:
+        self._forget_line_settings()
         ready, _, _ = select.select([self._master], [], [], max(0.0, timeout))
         if not ready:
             return b""
@@ -102,17 +128,27 @@ class TcpEndpoint:
     """A serial device server: listens on HOST:PORT and serves one host at a time."""
 
     def __init__(self, host: str, port: int) -> None:
-        self._listener = socket.create_server((host, port), reuse_port=False)
-        self._listener.setblocking(False)
+        self._listener: socket.socket | None = self._listen(host, port)
         self._client: socket.socket | None = None
-        bound_host, bound_port = self._listener.getsockname()[:2]
-        self.address = f"socket://{bound_host}:{bound_port}"
+        self._bound = self._listener.getsockname()[:2]
+        self.address = f"socket://{self._bound[0]}:{self._bound[1]}"
         self.accepting = True
 
+    @staticmethod
+    def _listen(host: str, port: int) -> socket.socket:
+        listener = socket.create_server((host, port), reuse_port=False)
+        listener.setblocking(False)
+        return listener
+
     def read(self, timeout: float) -> bytes | None:
-        watch = [self._listener] + ([self._client] if self._client else [])
+        if self.accepting:
+            self._listen_again()
+        watch = ([self._listener] if self._listener else []) + ([self._client] if self._client else [])
+        if not watch:
+            select.select([], [], [], max(0.0, timeout))
+            return b""
         ready, _, _ = select.select(watch, [], [], max(0.0, timeout))
-        if self._listener in ready:
+        if self._listener is not None and self._listener in ready:
             self._accept()
         if self._client is not None and self._client in ready:
             try:
@@ -128,6 +164,7 @@ class TcpEndpoint:
         return b""
 
     def _accept(self) -> None:
+        assert self._listener is not None
         conn, peer = self._listener.accept()
         if not self.accepting:
             conn.close()
@@ -153,7 +190,21 @@ class TcpEndpoint:
         self._drop_client()
 
     def hold_down(self, down: bool) -> None:
+        """While down nothing listens, so a host's connect is refused, as by a server that is off."""
         self.accepting = not down
+        if down and self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        elif not down:
+            self._listen_again()
+
+    def _listen_again(self) -> None:
+        if self._listener is not None:
+            return
+        try:
+            self._listener = self._listen(*self._bound)
+        except OSError as exc:  # the port is taken meanwhile: try again on the next read
+            log.warning("cannot listen on %s again yet: %s", self.address, exc)
 
     def _drop_client(self) -> None:
         if self._client is not None:
@@ -165,7 +216,8 @@ class TcpEndpoint:
 
     def close(self) -> None:
         self._drop_client()
-        self._listener.close()
+        if self._listener is not None:
+            self._listener.close()
 
 
 class SerialEndpoint:
