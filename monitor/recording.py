@@ -8,6 +8,13 @@ still readable. Readings are committed in batches at least every
 A failing write (disk full, folder gone, read-only) never stops monitoring and
 never drops data silently: the items stay queued, ``on_failure`` tells the app
 (which raises the recording-failure alarm), and writing resumes when it can.
+A recording deleted or replaced while open (the folder removed by hand, a
+clean-up script) would otherwise go on into a file nobody can reach and vanish
+with the program: the writer notices within a second, says so the same way,
+and restores the whole file from its still-open connection (SQLite's backup),
+at the same path or, if something else now sits there, beside it.
+One item the database refuses (a NULL in a NOT NULL column, an unknown column)
+is logged and skipped; it never blocks the queue or raises the alarm.
 The schema is documented in ``docs/recording-format.md``.
 """
 
@@ -19,6 +26,7 @@ import os
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +40,16 @@ FORMAT_VERSION = 1
 APPLICATION_ID = 0x49524D31  # "IRM1": tells our recordings from other SQLite files
 COMMIT_INTERVAL_S = 0.5  # real seconds: the most a crash can lose is about this
 RETRY_INTERVAL_S = 1.0
+FILE_CHECK_INTERVAL_S = 1.0  # real seconds between checks that the file is still there
+RECORDING_SUFFIX = ".irm.sqlite"
+# SQLite result codes that mean "this one row is wrong", not "the disk is": skip the item.
+_ITEM_ERRORS = frozenset({
+    1,   # SQLITE_ERROR: no such column or table (a bad to_record mapping)
+    18,  # SQLITE_TOOBIG
+    19,  # SQLITE_CONSTRAINT: e.g. NULL in a NOT NULL column
+    20,  # SQLITE_MISMATCH
+    25,  # SQLITE_RANGE
+})
 MAX_PENDING = 500_000  # about 12 h of every parameter at 1 Hz, held in memory while the disk is failing
 
 SCHEMA = """
@@ -128,6 +146,34 @@ def _row(item: Item) -> tuple[str, tuple]:
     )
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None if there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _is_item_error(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _ITEM_ERRORS
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _restored_name(path: Path, n: int) -> Path:
+    name = path.name
+    base, suffix = (name[: -len(RECORDING_SUFFIX)], RECORDING_SUFFIX) if name.endswith(
+        RECORDING_SUFFIX) else (path.stem, path.suffix)
+    return path.with_name(f"{base}-restored-{n}{suffix}")
+
+
 def create_recording(path: Path) -> None:
     """Create an empty recording at ``path`` that only its owner can read.
 
@@ -160,10 +206,14 @@ class SessionRecorder:
         self._queue: queue.Queue[Item | None] = queue.Queue()
         self._pending: list[Item] = []
         self._failing = False
+        self._lost: str | None = None  # why the file at self.path is not ours any more
+        self._next_check = 0.0
         self._retry_pause = threading.Event()  # never set: a pause that is not a sleep in a loop
         self.written = 0
+        self.unwritten = 0  # items that could not be written by close(): disk still failing
         create_recording(path)
         self._conn = self._connect()
+        self._identity = _identity(path)
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
@@ -172,11 +222,27 @@ class SessionRecorder:
         self._queue.put(item)
 
     def close(self, end_reason: str = "ended normally") -> None:
-        """Write everything queued, mark the session ended and close the file."""
+        """Write everything queued, mark the session ended and close the file.
+
+        Never raises: if the disk still fails, what could not be written is counted
+        in ``unwritten``, logged and reported through ``on_failure``.
+        """
         self._queue.put(None)
         self._thread.join()
+        self._watch_file(force=True)
         self._flush()
-        self._set_info({"ended_at": datetime.now().astimezone().isoformat(), "end_reason": end_reason})
+        try:
+            self._set_info({"ended_at": datetime.now().astimezone().isoformat(), "end_reason": end_reason})
+        except (sqlite3.Error, OSError) as exc:
+            log.error("cannot mark the recording %s ended: %s", self.path, exc)
+        self.unwritten = len(self._pending)
+        if self.unwritten or self._lost:
+            message = (
+                f"The recording {self.path} is incomplete: {self.unwritten} items could not be written"
+                + (f" and the file was {self._lost}" if self._lost else "") + "."
+            )
+            log.error("%s", message)
+            self._on_failure(message)
         self._conn.close()
 
     # -- writer thread ----------------------------------------------------------
@@ -208,6 +274,7 @@ class SessionRecorder:
             except queue.Empty:
                 item = _TICK
             done = self._drain(item)
+            self._watch_file()
             if not self._flush():
                 self._retry_pause.wait(RETRY_INTERVAL_S)
 
@@ -226,30 +293,112 @@ class SessionRecorder:
 
     def _flush(self) -> bool:
         """Commit the pending batch in one transaction; False if the write failed."""
-        if not self._pending:
-            return True
-        try:
-            with self._conn:
-                for item in self._pending:
-                    self._execute(item)
-        except (sqlite3.Error, OSError) as exc:
-            self._note_failure(exc)
-            return False
-        self.written += len(self._pending)
-        self._pending.clear()
-        if self._failing:
+        if self._pending:
+            try:
+                with self._conn:
+                    for item in self._pending:
+                        self._execute(item)
+            except (sqlite3.Error, OSError) as exc:
+                self._note_failure(exc)
+                return False
+            self.written += len(self._pending)
+            self._pending.clear()
+        if self._failing and self._lost is None:
             self._failing = False
             log.warning("recording to %s resumed", self.path)
             self._on_recovered()
         return True
 
     def _execute(self, item: Item) -> None:
+        """One item; an item the database refuses is logged and skipped, never blocks the rest."""
         try:
             statement, values = _row(item)
-        except (ValueError, TypeError) as exc:  # a programming error must not block the queue
+            self._conn.execute(statement, values)
+        except sqlite3.Error as exc:
+            if not _is_item_error(exc):
+                raise  # the disk, not the item: keep everything pending and retry
             log.error("cannot record %r: %s", item, exc)
+        except (ValueError, TypeError, OverflowError) as exc:  # incl. text SQLite cannot encode
+            log.error("cannot record %r: %s", item, exc)
+
+    # -- the file itself ------------------------------------------------------------
+    def _watch_file(self, force: bool = False) -> None:
+        """Notice a recording deleted or replaced under us, and restore it."""
+        now = time.monotonic()
+        if not force and now < self._next_check:
             return
-        self._conn.execute(statement, values)
+        self._next_check = now + FILE_CHECK_INTERVAL_S
+        if self._lost is None:
+            found = _identity(self.path)
+            if found == self._identity:
+                return
+            self._lost = "deleted" if found is None else "replaced by another file"
+            if not self._failing:
+                self._failing = True
+                log.error("recording %s was %s", self.path, self._lost)
+                self._on_failure(
+                    f"The recording {self.path.name} was {self._lost}. Monitoring continues; "
+                    "the recording is restored from memory as soon as its folder can be written."
+                )
+        self._restore()
+
+    def _restore(self) -> None:
+        """Copy the open database (everything committed so far) to a new file and go on there.
+
+        The copy is made beside the target under a temporary name, then linked into
+        place (never over an existing file). Only then is the old connection closed,
+        and any -wal/-shm it left at the target's name removed before the new file is
+        opened: SQLite would otherwise read the old connection's journal as the new
+        file's.
+        """
+        folder = self.path.parent
+        temporary = folder / f".{self.path.name}.restoring-{os.getpid()}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _remove(temporary)
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            copy = sqlite3.connect(temporary)
+            try:
+                self._conn.backup(copy)
+            finally:
+                copy.close()
+            target = self._place(temporary)
+        except (OSError, sqlite3.Error) as exc:
+            log.info("cannot restore the recording yet: %s", exc)
+            _remove(temporary)
+            return
+        try:
+            self._conn.close()
+        except sqlite3.Error:
+            pass
+        for leftover in ("-wal", "-shm", "-journal"):  # the target is new: these are stale
+            _remove(target.with_name(target.name + leftover))
+        self._conn = self._open_existing(target)
+        self.path, self._identity, self._lost = target, _identity(target), None
+        log.warning("recording restored to %s", target)
+
+    def _place(self, temporary: Path) -> Path:
+        """Give the finished copy the recording's name, or a name beside it if that is taken."""
+        for n in range(0, 100):
+            target = self.path if n == 0 else _restored_name(self.path, n)
+            try:
+                os.link(temporary, target)  # fails if the name exists: nothing is overwritten
+            except FileExistsError:
+                continue
+            except OSError:  # a file system without hard links
+                if target.exists():
+                    continue
+                os.rename(temporary, target)
+                return target
+            _remove(temporary)
+            return target
+        raise OSError(f"no free name beside {self.path}")
+
+    def _open_existing(self, path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     def _note_failure(self, exc: BaseException) -> None:
         if len(self._pending) > MAX_PENDING:
