@@ -5,6 +5,13 @@ by the window's display timer, at most 2 Hz) only calls ``setData``/``setRegion`
 and only when the trend store changed. x = minutes from infusion start
 (negative during baseline), so the infusion is always 0 to 40.
 
+Drawing is the dashboard's largest CPU cost, so a refresh that would change
+nothing on screen changes nothing (docs/BENCHMARKS.md): "now" is drawn on a
+grid of whole seconds no finer than one pixel of the plot (see
+:meth:`TrendChart._on_pixel_grid`), the axes (whose grid lines span the whole
+plot) are cached as pixmaps, and pyqtgraph's deferred view update is applied
+before painting so a refresh costs one paint, not two.
+
 By default the whole session is in view and the view follows the present. If
 the nurse drags or zooms (x only: the y axis is always chosen to fit), the
 view stays where she put it while data keeps arriving, and a "Back to live"
@@ -15,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyqtgraph as pg
@@ -36,6 +43,7 @@ MARKER_KINDS = frozenset({"alarm", "annotation"})  # phase changes are drawn as 
 PHASES = ("baseline", "infusion", "recovery")
 MAX_DRAWN_MARKERS = 200  # the newest; a chart with more lines than this says nothing
 MARKER_LABEL_HEIGHTS = (0.97, 0.89, 0.81)  # consecutive marker labels step down so they do not overlap
+NOW_STEPS_S = (1, 2, 5, 10, 15, 30, 60)  # each divides a minute, so whole minutes are drawn exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,7 @@ class TrendChart(QWidget):
         self.follow = True
         self._version = -1
         self._spans: Spans | None = None
+        self._drawn: Spans | None = None  # the spans as last drawn (on the pixel grid)
         self._threshold_values: list[tuple[float, str]] = []
         self.thresholds: list[pg.InfiniteLine] = []
         self.markers: list[pg.InfiniteLine] = []
@@ -132,6 +141,8 @@ class TrendChart(QWidget):
         item.setLabel("bottom", "minutes from infusion start")
         self.view_box.disableAutoRange()
         self.view_box.setYRange(*DEFAULT_Y, padding=0)
+        for name in ("left", "bottom"):  # their grid lines cover the plot: replayed on every paint otherwise
+            item.getAxis(name).setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def _create_items(self) -> None:
         item = self.plot_item
@@ -170,13 +181,35 @@ class TrendChart(QWidget):
     def refresh(self, store: TrendStore, spans: Spans) -> None:
         """Draw what changed since the last call; move the view if it follows the present."""
         self._spans = spans
+        drawn = self._on_pixel_grid(spans)
+        if store.version == self._version and drawn == self._drawn:
+            return  # nothing would move by a pixel: no repaint
+        self._drawn = drawn
         if store.version != self._version:
             self._version = store.version
             self._set_data(store)
-        self._set_phases(spans)
+        self._set_phases(drawn)
         if self.follow:
-            self._show_x(*spans.whole_session())
+            self._show_x(*drawn.whole_session())
         self._place_region_labels()
+        self.plot_widget.scene().prepareForPaint()  # apply the view change now: one paint, not two
+
+    def _on_pixel_grid(self, spans: Spans) -> Spans:
+        """``spans`` with "now" floored to the finest whole-second step that spans a pixel.
+
+        "Now" advances half a second per refresh, less than a pixel (a 10-minute
+        view on a 1100-pixel plot is 0.55 s a pixel, a 45-minute one 2.5 s):
+        redrawing for that costs CPU and shows nothing. So the now line and the
+        open phase moves in steps of about one pixel (under two), never half.
+        Steps divide a minute and floor with a tolerance, so a whole minute is
+        drawn exactly where it is.
+        """
+        left, right = spans.whole_session()
+        width_px = max(1.0, self.view_box.width() or float(self.plot_widget.width()))
+        pixel_s = (right - left) * 60.0 / width_px
+        step = next((s for s in NOW_STEPS_S if s >= pixel_s), NOW_STEPS_S[-1])
+        now_s = math.floor(spans.now * 60.0 / step + 1e-6) * step
+        return replace(spans, now=now_s / 60.0)
 
     def set_thresholds(self, lines: Sequence[tuple[float, str]]) -> None:
         """Horizontal lines at alarm thresholds, e.g. [(160, "SBP 160"), (110, "HR 110")]."""
