@@ -29,3 +29,9 @@ sim: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+## Benchmarks (issue 7): decode speed, latency, CPU, memory, start-up, review and export
+## against their targets; prints one table and writes docs/BENCHMARKS.md (~12 min, not part of make test).
+.PHONY: bench
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench
