@@ -104,7 +104,8 @@ def connect(port: str, protocol: str, clock: Clock, sink: Sink) -> tuple[Driver,
             simulator = start_simulator(port, protocol, clock)
         except ScenarioError as exc:
             raise CommandError(str(exc)) from None
-        port = simulator.url
+        return Driver(simulator.url, registry.session_factory(protocol), clock, sink,
+                      name=f"the simulated monitor ({port})"), simulator
     driver = Driver(port, registry.session_factory(protocol), clock, sink)
     return driver, simulator
 

@@ -62,8 +62,10 @@ class Driver:
         clock: Clock,
         sink: Sink,
         opener: PortOpener = open_port,
+        name: str | None = None,
     ) -> None:
         self.url = url
+        self.name = name or url  # what the user calls the port: messages say this, not a loopback URL
         self._session_factory = session_factory
         self._clock = clock
         self._sink = sink
@@ -96,7 +98,7 @@ class Driver:
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
-            self._report(LinkState.CONNECTING, f"Opening {self.url} ({self._settings.describe()})")
+            self._report(LinkState.CONNECTING, f"Opening {self.name} ({self._settings.describe()})")
             try:
                 try:
                     port = self._opener(self.url, self._settings)
@@ -104,7 +106,7 @@ class Driver:
                     raise
                 except Exception as exc:  # an error type the opener did not expect: still retry
                     log.exception("unexpected error opening %s", self.url)
-                    raise PortError(f"Could not open {self.url} ({type(exc).__name__}: {_short(exc)}).") from None
+                    raise PortError(f"Could not open {self.name} ({type(exc).__name__}: {_short(exc)}).") from None
             except PortError as exc:
                 self._note_first_open(str(exc))
                 delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
@@ -119,7 +121,7 @@ class Driver:
             if reason and not self._stop.is_set():
                 self._report(LinkState.DISCONNECTED, reason)
                 self._clock.wait(self._stop, BACKOFF_S[0])
-        self._report(LinkState.CLOSED, f"Stopped reading {self.url}.")
+        self._report(LinkState.CLOSED, f"Stopped reading {self.name}.")
 
     def _serve(self, port: serial.SerialBase) -> str | None:
         """Talk to the monitor until stopped or the link fails; returns why it ended."""
@@ -127,7 +129,7 @@ class Driver:
         opened_at = self._clock.monotonic()
         last_valid = last_stats = opened_at
         bytes_seen = 0
-        self._report(LinkState.WAITING, f"Connected to {self.url}; waiting for {self.protocol} data.")
+        self._report(LinkState.WAITING, f"Connected to {self.name}; waiting for {self.protocol} data.")
         try:
             _write(port, session.on_open(opened_at))
             while not self._stop.is_set():
@@ -137,7 +139,7 @@ class Driver:
                     bytes_seen += len(data)
                     if self._deliver(session.feed(data, now)):
                         last_valid = now
-                        self._report(LinkState.RECEIVING, f"Receiving {self.protocol} data from {self.url}.")
+                        self._report(LinkState.RECEIVING, f"Receiving {self.protocol} data from {self.name}.")
                 _write(port, session.poll(now))
                 if now - last_stats >= STATS_EVERY_S:
                     self._sink(session.stats)
@@ -151,18 +153,18 @@ class Driver:
                         f"No valid data from the monitor for {quiet:.0f} s. Check the cable and that the monitor is on.",
                     )
                 if quiet > self._timeouts.reconnect_after_s and self._state != LinkState.NO_VALID_FRAMES:
-                    return f"Still no data after {quiet:.0f} s; reopening {self.url}."
+                    return f"Still no data after {quiet:.0f} s; reopening {self.name}."
                 if self._state == LinkState.NO_VALID_FRAMES and quiet > 2 * self._timeouts.reconnect_after_s:
-                    return f"Still no valid frames after {quiet:.0f} s; reopening {self.url}."
+                    return f"Still no valid frames after {quiet:.0f} s; reopening {self.name}."
             _write(port, session.on_close())
             return None
         except (serial.SerialException, OSError) as exc:
             log.info("link to %s lost: %s", self.url, exc)
-            return f"Lost the connection to {self.url} ({_short(exc)}). Reconnecting."
+            return f"Lost the connection to {self.name} ({_short(exc)}). Reconnecting."
         except Exception as exc:  # a bug must not end monitoring: start over with a fresh session
             log.exception("unexpected error serving %s", self.url)
             return (
-                f"Internal error while reading {self.url} ({type(exc).__name__}: {_short(exc)}); "
+                f"Internal error while reading {self.name} ({type(exc).__name__}: {_short(exc)}); "
                 "reopening. Please report this."
             )
 
@@ -195,7 +197,7 @@ class Driver:
             return
         self._state = state
         log.info("%s: %s", state.value, message)
-        self._sink(LinkEvent(state, message, self._clock.now(), self.url, self.protocol))
+        self._sink(LinkEvent(state, message, self._clock.now(), self.name, self.protocol))
 
     def _note_first_open(self, error: str | None) -> None:
         if not self.first_open.is_set():
