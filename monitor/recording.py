@@ -12,7 +12,10 @@ A recording deleted or replaced while open (the folder removed by hand, a
 clean-up script) would otherwise go on into a file nobody can reach and vanish
 with the program: the writer notices within a second, says so the same way,
 and restores the whole file from its still-open connection (SQLite's backup),
-at the same path or, if something else now sits there, beside it.
+at the same path or, if something else now sits there, beside it
+(``monitor/recording_restore.py``).
+A batch of items is committed as one transaction, so a write that fails midway
+(disk full) leaves nothing half written to be written twice on the retry.
 One item the database refuses (a NULL in a NOT NULL column, an unknown column)
 is logged and skipped; it never blocks the queue or raises the alarm.
 The schema is documented in ``docs/recording-format.md``.
@@ -26,13 +29,13 @@ import os
 import queue
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from monitor.readings import DeviceStatus, LinkEvent, Reading
+from monitor.recording_restore import FileKeeper, open_wal
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +43,6 @@ FORMAT_VERSION = 1
 APPLICATION_ID = 0x49524D31  # "IRM1": tells our recordings from other SQLite files
 COMMIT_INTERVAL_S = 0.5  # real seconds: the most a crash can lose is about this
 RETRY_INTERVAL_S = 1.0
-FILE_CHECK_INTERVAL_S = 1.0  # real seconds between checks that the file is still there
-RECORDING_SUFFIX = ".irm.sqlite"
 # SQLite result codes that mean "this one row is wrong", not "the disk is": skip the item.
 _ITEM_ERRORS = frozenset({
     1,   # SQLITE_ERROR: no such column or table (a bad to_record mapping)
@@ -146,32 +147,9 @@ def _row(item: Item) -> tuple[str, tuple]:
     )
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the file at ``path``; None if there is none."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
-
-
 def _is_item_error(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in _ITEM_ERRORS
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def _restored_name(path: Path, n: int) -> Path:
-    name = path.name
-    base, suffix = (name[: -len(RECORDING_SUFFIX)], RECORDING_SUFFIX) if name.endswith(
-        RECORDING_SUFFIX) else (path.stem, path.suffix)
-    return path.with_name(f"{base}-restored-{n}{suffix}")
 
 
 def create_recording(path: Path) -> None:
@@ -199,23 +177,25 @@ class SessionRecorder:
         on_failure: Callable[[str], None] = lambda message: None,
         on_recovered: Callable[[], None] = lambda: None,
     ) -> None:
-        self.path = path
         self._metadata = dict(metadata)
         self._on_failure = on_failure
         self._on_recovered = on_recovered
         self._queue: queue.Queue[Item | None] = queue.Queue()
         self._pending: list[Item] = []
         self._failing = False
-        self._lost: str | None = None  # why the file at self.path is not ours any more
-        self._next_check = 0.0
         self._retry_pause = threading.Event()  # never set: a pause that is not a sleep in a loop
         self.written = 0
         self.unwritten = 0  # items that could not be written by close(): disk still failing
         create_recording(path)
+        self._keeper = FileKeeper(path)  # notices the file deleted or replaced, and restores it
         self._conn = self._connect()
-        self._identity = _identity(path)
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
+
+    @property
+    def path(self) -> Path:
+        """Where the recording is now (a restored recording may have moved beside the original)."""
+        return self._keeper.path
 
     # -- any thread -----------------------------------------------------------
     def add(self, item: Item) -> None:
@@ -236,10 +216,11 @@ class SessionRecorder:
         except (sqlite3.Error, OSError) as exc:
             log.error("cannot mark the recording %s ended: %s", self.path, exc)
         self.unwritten = len(self._pending)
-        if self.unwritten or self._lost:
+        lost = self._keeper.lost
+        if self.unwritten or lost:
             message = (
                 f"The recording {self.path} is incomplete: {self.unwritten} items could not be written"
-                + (f" and the file was {self._lost}" if self._lost else "") + "."
+                + (f" and the file was {lost}" if lost else "") + "."
             )
             log.error("%s", message)
             self._on_failure(message)
@@ -248,9 +229,7 @@ class SessionRecorder:
     # -- writer thread ----------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = open_wal(self.path)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
             conn.executescript(SCHEMA)
@@ -262,6 +241,7 @@ class SessionRecorder:
 
     def _set_info(self, info: Mapping[str, str]) -> None:
         with self._conn:
+            self._conn.execute("BEGIN")
             self._conn.executemany(
                 "INSERT OR REPLACE INTO session_info (key, value) VALUES (?, ?)", info.items()
             )
@@ -295,7 +275,8 @@ class SessionRecorder:
         """Commit the pending batch in one transaction; False if the write failed."""
         if self._pending:
             try:
-                with self._conn:
+                with self._conn:  # one transaction: a batch that fails is not half written
+                    self._conn.execute("BEGIN")
                     for item in self._pending:
                         self._execute(item)
             except (sqlite3.Error, OSError) as exc:
@@ -303,7 +284,7 @@ class SessionRecorder:
                 return False
             self.written += len(self._pending)
             self._pending.clear()
-        if self._failing and self._lost is None:
+        if self._failing and self._keeper.lost is None:
             self._failing = False
             log.warning("recording to %s resumed", self.path)
             self._on_recovered()
@@ -323,82 +304,21 @@ class SessionRecorder:
 
     # -- the file itself ------------------------------------------------------------
     def _watch_file(self, force: bool = False) -> None:
-        """Notice a recording deleted or replaced under us, and restore it."""
-        now = time.monotonic()
-        if not force and now < self._next_check:
+        """Notice a recording deleted or replaced under us, say so, and restore it."""
+        if not self._keeper.due(force):
             return
-        self._next_check = now + FILE_CHECK_INTERVAL_S
-        if self._lost is None:
-            found = _identity(self.path)
-            if found == self._identity:
-                return
-            self._lost = "deleted" if found is None else "replaced by another file"
-            if not self._failing:
-                self._failing = True
-                log.error("recording %s was %s", self.path, self._lost)
-                self._on_failure(
-                    f"The recording {self.path.name} was {self._lost}. Monitoring continues; "
-                    "the recording is restored from memory as soon as its folder can be written."
-                )
-        self._restore()
-
-    def _restore(self) -> None:
-        """Copy the open database (everything committed so far) to a new file and go on there.
-
-        The copy is made beside the target under a temporary name, then linked into
-        place (never over an existing file). Only then is the old connection closed,
-        and any -wal/-shm it left at the target's name removed before the new file is
-        opened: SQLite would otherwise read the old connection's journal as the new
-        file's.
-        """
-        folder = self.path.parent
-        temporary = folder / f".{self.path.name}.restoring-{os.getpid()}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _remove(temporary)
-            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            copy = sqlite3.connect(temporary)
-            try:
-                self._conn.backup(copy)
-            finally:
-                copy.close()
-            target = self._place(temporary)
-        except (OSError, sqlite3.Error) as exc:
-            log.info("cannot restore the recording yet: %s", exc)
-            _remove(temporary)
-            return
-        try:
-            self._conn.close()
-        except sqlite3.Error:
-            pass
-        for leftover in ("-wal", "-shm", "-journal"):  # the target is new: these are stale
-            _remove(target.with_name(target.name + leftover))
-        self._conn = self._open_existing(target)
-        self.path, self._identity, self._lost = target, _identity(target), None
-        log.warning("recording restored to %s", target)
-
-    def _place(self, temporary: Path) -> Path:
-        """Give the finished copy the recording's name, or a name beside it if that is taken."""
-        for n in range(0, 100):
-            target = self.path if n == 0 else _restored_name(self.path, n)
-            try:
-                os.link(temporary, target)  # fails if the name exists: nothing is overwritten
-            except FileExistsError:
-                continue
-            except OSError:  # a file system without hard links
-                if target.exists():
-                    continue
-                os.rename(temporary, target)
-                return target
-            _remove(temporary)
-            return target
-        raise OSError(f"no free name beside {self.path}")
-
-    def _open_existing(self, path: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
+        lost = self._keeper.check()
+        if lost is not None and not self._failing:
+            self._failing = True
+            log.error("recording %s was %s", self.path, lost)
+            self._on_failure(
+                f"The recording {self.path.name} was {lost}. Monitoring continues; "
+                "the recording is restored from memory as soon as its folder can be written."
+            )
+        if self._keeper.lost is not None:
+            restored = self._keeper.restore(self._conn)
+            if restored is not None:
+                self._conn = restored
 
     def _note_failure(self, exc: BaseException) -> None:
         if len(self._pending) > MAX_PENDING:
