@@ -4,24 +4,69 @@ The headless recorder and the dashboard both use this, so an alarm raised in
 a QA ``record --jsonl`` run is exactly the alarm the nurse would see. It keeps
 the engine's view of the session (phase, baseline) in step with the session
 model, and hands every event worth keeping to ``record`` (the recording, and
-the printed log). It is not thread-safe: call it from one thread.
+the printed log). It is not thread-safe: call it from one thread, except
+:meth:`MonitoringCore.post`, which any thread may call.
+
+Why ``post``: the dashboard judges driver events on the GUI thread, and that
+thread can be held up (a slow repaint, a modal dialog, a busy computer). Events
+then wait; judged at the moment they are finally taken, a 30-second excursion
+that arrived during a one-minute stall would look instantaneous, and its alarm,
+which needs 10 s beyond the limit, would never be raised. Posted events are judged
+in order, each at the moment it arrived (:class:`ArrivalClock`), before any timer
+tick, so the alarm log is the one an unhindered thread would have written.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.alarms import AlarmEngine, AlarmEvent
+from monitor.clock import Clock
 from monitor.readings import DeviceStatus, FrameStats, LinkEvent, Reading
 from monitor.session import Annotation, InfusionSession, Phase, PhaseChange
 
 log = logging.getLogger(__name__)
 
 Record = Callable[[object], None]
+Instant = tuple[float, datetime]  # (monotonic, wall) on the program's clock
+
+
+class ArrivalClock:
+    """The alarm engine's clock: the program's clock, except while a posted event is judged,
+    when it reads the moment that event arrived (see the module docstring)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.speed = clock.speed
+        self._pinned: Instant | None = None
+
+    def now(self) -> datetime:
+        return self._clock.now() if self._pinned is None else self._pinned[1]
+
+    def monotonic(self) -> float:
+        return self._clock.monotonic() if self._pinned is None else self._pinned[0]
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        return self._clock.wait(event, seconds)
+
+    def stamp(self) -> Instant:
+        """This moment on the program's clock (any thread)."""
+        return self._clock.monotonic(), self._clock.now()
+
+    @contextmanager
+    def pinned(self, instant: Instant) -> Iterator[None]:
+        self._pinned = instant
+        try:
+            yield
+        finally:
+            self._pinned = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +96,14 @@ class OperatorAction:
 
 
 class MonitoringCore:
-    def __init__(self, session_factory: Callable[[Callable], InfusionSession], engine: AlarmEngine, record: Record) -> None:
+    def __init__(self, session_factory: Callable[[Callable], InfusionSession], engine: AlarmEngine, record: Record,
+                 clock: ArrivalClock | None = None) -> None:
+        """``clock``: the ArrivalClock ``engine`` reads, so that posted events are judged at
+        their arrival; without it they are judged when processed."""
         self.engine = engine
         self._record = record
+        self._clock = clock
+        self._inbox: queue.SimpleQueue[tuple[Instant | None, object]] = queue.SimpleQueue()
         self.session = session_factory(self._on_session_event)
 
     # -- from the driver --------------------------------------------------------
@@ -76,9 +126,29 @@ class MonitoringCore:
             return self._keep(self.engine.on_recording(event.failed, event.message))
         return []
 
+    def post(self, event: object) -> None:
+        """Any thread: an event for :meth:`on_event`, judged by :meth:`process` as of now."""
+        self._inbox.put((self._clock.stamp() if self._clock is not None else None, event))
+
+    def process(self) -> list[AlarmEvent]:
+        """Every posted event, in the order posted, each judged at the moment it was posted."""
+        events: list[AlarmEvent] = []
+        while True:
+            try:
+                instant, event = self._inbox.get_nowait()
+            except queue.Empty:
+                return events
+            pinned = self._clock is not None and instant is not None
+            with self._clock.pinned(instant) if pinned else nullcontext():
+                events += self.on_event(event)
+
     def tick(self) -> list[AlarmEvent]:
-        """Time-driven transitions (delays, escalation, reminders, link watchdogs)."""
-        return self._keep(self.engine.tick())
+        """Time-driven transitions (delays, escalation, reminders, link watchdogs).
+
+        Posted events are judged first: a tick must never run ahead of an event that
+        arrived before it, or that event would be judged late.
+        """
+        return self.process() + self._keep(self.engine.tick())
 
     def on_recording(self, failed: bool, message: str = "") -> list[AlarmEvent]:
         return self._keep(self.engine.on_recording(failed, message))

@@ -25,7 +25,7 @@ from monitor.alarms import (
     load_profile,
 )
 from monitor.clock import Clock
-from monitor.core import MonitoringCore, OperatorAction, RecordingStatus
+from monitor.core import ArrivalClock, MonitoringCore, OperatorAction, RecordingStatus
 from monitor.latest import LatestValues
 from monitor.readings import DeviceStatus, LinkEvent, Parameter, Reading
 from monitor.recording import RecordingError, SessionRecorder
@@ -77,6 +77,7 @@ class LiveSession(QObject):
             self.record(event)
         elif isinstance(event, DeviceStatus):
             self.record((self._clock.now(), event))
+        self.core.post(event)  # judged at this moment even if the GUI thread is held up
         self._bridge.event.emit(event)
 
     def record(self, item: object) -> None:
@@ -87,8 +88,12 @@ class LiveSession(QObject):
         return self._clock.now()
 
     def on_event(self, event: object) -> None:
-        """GUI thread: the session model and the alarm engine see every driver event."""
-        self.core.on_event(event)
+        """GUI thread: the session model and the alarm engine see every driver event posted so far."""
+        self.core.process()
+
+    def on_recording(self, failed: bool, message: str = "") -> None:
+        self.core.post(RecordingStatus(failed, message))
+        self.core.process()
 
     def tick(self) -> None:
         self.core.tick()
@@ -151,9 +156,11 @@ def build_live(
         live.recorder = recorder_factory(bridge.recording_failed.emit, bridge.recording_recovered.emit)
     except RecordingError as exc:
         QMessageBox.critical(None, "Cannot record this session", f"{exc}\n\nMonitoring continues without a recording.")
-    engine = AlarmEngine(options.profile or load_profile(DEFAULT_PROFILE), clock)
+    arrival = ArrivalClock(clock)
+    engine = AlarmEngine(options.profile or load_profile(DEFAULT_PROFILE), arrival)
     live.core = MonitoringCore(
-        lambda on_event: InfusionSession(clock, options.planned_infusion_s, on_event=on_event), engine, live.record
+        lambda on_event: InfusionSession(clock, options.planned_infusion_s, on_event=on_event), engine, live.record,
+        arrival,
     )
     window = DashboardWindow(
         LatestValues(), TrendStore(), live.session, clock.now, options.theme, options.patient_id,
@@ -170,8 +177,8 @@ def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWi
     bridge.event.connect(live.on_event)
     bridge.recording_failed.connect(lambda message: window.set_recording(f"NOT RECORDING: {message}", ok=False))
     bridge.recording_recovered.connect(lambda: window.set_recording(_recording_text(live), ok=True))
-    bridge.recording_failed.connect(lambda message: live.on_event(RecordingStatus(True, message)))
-    bridge.recording_recovered.connect(lambda: live.on_event(RecordingStatus(False, "")))
+    bridge.recording_failed.connect(lambda message: live.on_recording(True, message))
+    bridge.recording_recovered.connect(lambda: live.on_recording(False))
     window.set_recording(_recording_text(live), ok=live.recorder is not None)
     session = live.session
     window.start_infusion_requested.connect(lambda: _start_infusion(live, window))
