@@ -20,7 +20,15 @@ from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, st
 from devices.simulator.scenario import ScenarioError
 from devices.transport import list_serial_ports
 from monitor.alarms import DEFAULT_PROFILE, AlarmEngine, Profile, ProfileError, load_profile
-from monitor.cli_support import positive_float, stop_on_signals
+from monitor.cli_support import (
+    EXIT_USAGE,
+    OneLineParser,
+    bounded_float,
+    one_line,
+    positive_float,
+    speed_factor,
+    stop_on_signals,
+)
 from monitor.clock import Clock, ScaledClock
 from monitor.core import MonitoringCore, RecordingStatus
 from monitor.headless import HeadlessRecorder
@@ -31,7 +39,7 @@ from monitor.storage import default_recordings_dir, recording_name
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
-EXIT_USAGE = 2
+MAX_PLANNED_MINUTES = 24 * 60.0  # no infusion is planned longer than a day
 
 
 class CommandError(Exception):
@@ -42,7 +50,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="infusion-monitor",
         description="Infusion Room Monitor: live HR and blood pressure, alarms and session recordings.",
     )
@@ -54,8 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_args(live, required=False)
     live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
     live.add_argument("--recordings", type=Path, metavar="DIR", help="folder for session recordings")
-    live.add_argument("--planned-minutes", type=positive_float, default=40.0, metavar="M",
-                      help="planned infusion length (default 40)")
+    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"), default=40.0,
+                      metavar="M", help="planned infusion length (default 40)")
     live.add_argument("--theme", choices=("dark", "light"), help="colour theme (default: last used, else dark)")
     live.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                       help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
@@ -88,7 +96,7 @@ def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> Non
         help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO",
     )
     parser.add_argument("--protocol", choices=registry.protocol_names(), required=required, default=None)
-    parser.add_argument("--speed", type=positive_float, default=1.0, help="run the clock X times faster")
+    parser.add_argument("--speed", type=speed_factor, default=1.0, help="run the clock X times faster")
 
 
 # -- wiring ---------------------------------------------------------------------
@@ -96,6 +104,7 @@ def connect(port: str, protocol: str, clock: Clock, sink: Sink) -> tuple[Driver,
     """Build the driver for ``port``, starting the in-process simulator for ``sim:``."""
     if not registry.host_available(protocol):
         raise CommandError(f"The {protocol} protocol is not available in this version.")
+    _check_socket_url(port)
     simulator = None
     if is_simulator_url(port):
         if not registry.simulator_available(protocol):
@@ -108,6 +117,34 @@ def connect(port: str, protocol: str, clock: Clock, sink: Sink) -> tuple[Driver,
                       name=f"the simulated monitor ({port})"), simulator
     driver = Driver(port, registry.session_factory(protocol), clock, sink)
     return driver, simulator
+
+
+def _check_socket_url(port: str) -> None:
+    """``socket://HOST:PORT`` needs a port number; pyserial's own complaint does not say so."""
+    if not port.startswith("socket://"):
+        return
+    host, sep, number = port.removeprefix("socket://").partition("?")[0].rpartition(":")
+    if not sep or not host or not number.isdigit() or not 1 <= int(number) <= 65535:
+        raise CommandError(f"{port} is not a serial device server address: give socket://HOST:PORT "
+                           "with a port from 1 to 65535, e.g. socket://192.168.1.20:4001.")
+
+
+def _check_new_file(path: Path) -> None:
+    """Refuse an output that exists or whose folder cannot hold it, before any work is done."""
+    if path.is_dir():
+        raise CommandError(f"{path} is a folder; give the name of a new recording file in it.")
+    if path.exists() or path.is_symlink():
+        raise CommandError(f"{path} already exists; choose another file name.")
+    _check_folder(path.parent)
+
+
+def _check_folder(folder: Path) -> None:
+    """A folder that is a file, or lies under one, cannot hold recordings (mkdir says "exists")."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise CommandError(f"{parent} is a file, not a folder; choose a folder for the recordings.")
+            return
 
 
 def session_metadata(args: argparse.Namespace, protocol: str, started_at: datetime) -> dict[str, str]:
@@ -142,8 +179,7 @@ def load_alarm_profile(name_or_path: str) -> Profile:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    if args.out.exists():
-        raise CommandError(f"{args.out} already exists; choose another file name.")
+    _check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
     clock = ScaledClock(args.speed)
     events: queue.Queue = queue.Queue()
@@ -180,9 +216,22 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 def run_review(args: argparse.Namespace) -> int:
+    if args.file is not None and not args.file.is_dir():
+        _check_recording(args.file)
     from ui.review import run_review as open_review  # Qt is loaded only for the window
 
     return open_review(args.file, default_recordings_dir())
+
+
+def _check_recording(path: Path) -> None:
+    """Refuse a file that is no recording before Qt starts: the answer then comes at once,
+    and also over SSH or in a terminal without a display (the window checks every page)."""
+    from monitor.review import RecordingOpenError, open_recording
+
+    try:
+        open_recording(path, verify=False).close()
+    except RecordingOpenError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -198,10 +247,12 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_live(args: argparse.Namespace) -> int:
+    profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
+    folder = args.recordings or default_recordings_dir()
+    _check_folder(folder)
     from ui.app import LiveOptions, run_live  # Qt is loaded only for the window
 
     clock = ScaledClock(args.speed)
-    folder = args.recordings or default_recordings_dir()
 
     def recorder_factory(port: str, protocol: str, started_at: datetime):
         args.port = port
@@ -211,7 +262,6 @@ def run_live(args: argparse.Namespace) -> int:
         metadata["alarm_profile"] = profile.name
         return lambda on_failure, on_recovered: SessionRecorder(path, metadata, on_failure, on_recovered)
 
-    profile = load_alarm_profile(args.profile)
     options = LiveOptions(args.port, args.protocol, args.patient, args.planned_minutes * 60, args.theme, profile)
     return run_live(
         options,
@@ -243,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_review(args)
         return run_live(args)
     except (CommandError, RecordingError) as exc:
-        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        print(one_line(f"infusion-monitor: {exc}"), file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -19,7 +19,14 @@ from devices.simulator.runner import SimulatorRunner, TruthLog
 from devices.simulator.scenario import ScenarioError, ScenarioRun, builtin_scenarios, load_scenario
 from devices.simulator.uart import MisclockedEndpoint
 from devices.transport import PortError
-from monitor.cli_support import positive_float, stop_on_signals
+from monitor.cli_support import (
+    EXIT_USAGE,
+    OneLineParser,
+    one_line,
+    positive_float,
+    speed_factor,
+    stop_on_signals,
+)
 from monitor.clock import ScaledClock
 
 log = logging.getLogger("infusion-sim")
@@ -30,7 +37,7 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="infusion-sim",
         description="Simulated bedside monitor speaking a real serial protocol, for QA.",
     )
@@ -40,12 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--pty", action="store_true", help="create a pseudo-terminal and print its path")
     where.add_argument("--tcp", metavar="HOST:PORT", help="serve like a serial device server")
     where.add_argument("--port", metavar="DEVICE", help="a real port behind a null-modem cable")
-    p.add_argument("--speed", type=positive_float, default=1.0, help="simulated time runs X times faster")
+    p.add_argument("--speed", type=speed_factor, default=1.0, help="simulated time runs X times faster")
     p.add_argument("--duration", type=positive_float, metavar="S", help="stop after S simulated seconds")
     p.add_argument("--seed", type=int, default=1, help="same seed and --start, same bytes")
     p.add_argument("--start", type=_utc_datetime, help="simulated start time, ISO-8601 (default: now)")
     p.add_argument("--truth", type=Path, metavar="FILE", help="write every value sent as JSON lines")
-    p.add_argument("--replay", type=Path, metavar="FILE", help="stream a raw capture instead of a scenario")
+    p.add_argument("--replay", type=Path, metavar="FILE",
+                   help="stream a raw capture instead of a scenario (the line then stays open until stopped)")
     p.add_argument("--line-baud", type=_baud, metavar="BAUD",
                    help="QA: the monitor's port runs at BAUD, not the protocol's rate (wrong setting)")
     p.add_argument("--list-scenarios", action="store_true", help="list built-in scenarios and exit")
@@ -77,8 +85,9 @@ def _utc_datetime(text: str) -> datetime:
 def open_endpoint(args: argparse.Namespace) -> Endpoint:
     if args.tcp:
         host, sep, port = args.tcp.rpartition(":")
-        if not sep or not port.isdigit():
-            raise UsageError(f"--tcp wants HOST:PORT, e.g. 127.0.0.1:4001 (got {args.tcp!r})")
+        if not sep or not port.isdigit() or int(port) > 65535:
+            raise UsageError(f"--tcp wants HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:4001 "
+                             f"(got {args.tcp!r})")
         try:
             return TcpEndpoint(host or "127.0.0.1", int(port))
         except OSError as exc:
@@ -102,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _serve(args)
     except (ScenarioError, ReplayError, PortError, UsageError) as exc:
-        print(f"infusion-sim: {exc}", file=sys.stderr)
-        return 2
+        print(one_line(f"infusion-sim: {exc}"), file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -113,16 +122,22 @@ def _serve(args: argparse.Namespace) -> int:
     scenario = None if capture is not None else load_scenario(args.scenario)
     start = args.start or datetime.now(UTC).replace(microsecond=0)
     clock = ScaledClock(args.speed, start=start)
-    endpoint = open_endpoint(args)
+    truth = _open_truth(args.truth) if capture is None else None  # refused before the address
+    try:
+        endpoint = open_endpoint(args)
+    except BaseException:
+        if truth:
+            truth.close()
+            args.truth.unlink(missing_ok=True)  # ours, and empty: nothing was sent
+        raise
     if args.line_baud:
         endpoint = MisclockedEndpoint(endpoint, registry.line_settings(args.protocol), args.line_baud)
     stop = stop_on_signals()
     print(endpoint.address, flush=True)
     try:
         if capture is not None:
-            replay(capture, endpoint, registry.line_settings(args.protocol), clock, stop)
+            replay(capture, endpoint, registry.line_settings(args.protocol), clock, stop, args.duration)
             return 0
-        truth = _open_truth(args.truth)
         runner = SimulatorRunner(
             registry.simulated_device(args.protocol),
             ScenarioRun(scenario, seed=args.seed, start=start),
@@ -143,10 +158,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _open_truth(path: Path | None) -> TruthLog | None:
+    """A new truth file; an existing one is another run's record and is never overwritten."""
     if path is None:
         return None
+    if path.is_dir():
+        raise UsageError(f"--truth {path} is a folder; give the name of a new file.")
     try:
-        return TruthLog.open(path)
+        return TruthLog(path.open("x", encoding="utf-8"))
+    except FileExistsError:
+        raise UsageError(f"The truth file {path} already exists; choose another name "
+                         "(an existing file is never overwritten).") from None
     except OSError as exc:
         raise UsageError(f"Cannot write the truth file {path}: {exc.strerror}.") from None
 

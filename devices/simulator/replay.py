@@ -30,7 +30,17 @@ def bytes_per_second(settings: LineSettings) -> float:
 
 
 def read_capture(path: Path) -> bytes:
+    """The whole capture, or ReplayError saying why not.
+
+    Only regular files are read: a FIFO would block before the first byte and a
+    device such as /dev/zero never ends, so either would hang the simulator.
+    """
     try:
+        if path.is_dir():
+            raise ReplayError(f"{path} is a folder, not a capture file.")
+        if path.exists() and not path.is_file():
+            raise ReplayError(f"{path} is not a regular file (a pipe or a device); "
+                              "give a capture file.")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ReplayError(f"Capture file {path} does not exist.") from None
@@ -43,17 +53,27 @@ def read_capture(path: Path) -> bytes:
     return data
 
 
-def replay(data: bytes, endpoint: Endpoint, settings: LineSettings, clock: Clock, stop: threading.Event) -> int:
+def replay(data: bytes, endpoint: Endpoint, settings: LineSettings, clock: Clock, stop: threading.Event,
+           duration_s: float | None = None) -> int:
     """Write ``data`` at the line's pace on ``clock``; returns bytes written.
 
     No capture byte is ever dropped: while no one reads (the program has not
     opened the port yet), the replay waits, and the pace counts from the
-    moment the bytes start flowing.
+    moment the bytes start flowing. After the last byte the line stays open,
+    silent like a monitor with nothing more to say, until ``stop`` or
+    ``duration_s`` of the clock: a pseudo-terminal buffers a few kilobytes, so a
+    short capture is all "sent" before the program opens the port, and closing
+    then would take the port, and the bytes, away from it.
     """
     rate = bytes_per_second(settings)
+    start = clock.monotonic()
     t0: float | None = None
     sent = 0
-    while sent < len(data) and not stop.is_set():
+
+    def running() -> bool:
+        return not stop.is_set() and (duration_s is None or clock.monotonic() - start < duration_s)
+
+    while sent < len(data) and running():
         elapsed = 0.0 if t0 is None else clock.monotonic() - t0
         due = min(len(data), int(elapsed * rate) + CHUNK_BYTES)
         if due > sent:
@@ -63,5 +83,9 @@ def replay(data: bytes, endpoint: Endpoint, settings: LineSettings, clock: Clock
                 t0 = clock.monotonic() - sent / rate  # re-anchor: no burst after a wait
         endpoint.read(0.0)  # the host may talk; a capture cannot answer
         clock.wait(stop, CHUNK_BYTES / rate)
-    log.info("replayed %d of %d bytes", sent, len(data))
+    log.info("replayed %d of %d bytes; holding the line until stopped", sent, len(data))
+    while running():
+        endpoint.read(0.0)
+        left = float("inf") if duration_s is None else duration_s - (clock.monotonic() - start)
+        clock.wait(stop, min(0.25 * clock.speed, left))  # a quarter of a real second at most
     return sent

@@ -39,6 +39,7 @@ from devices.simulator.scenario_toml import (
     number,
     one_line,
     parse_toml,
+    shown_number,
     table_at,
     type_name,
 )
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 MAX_TIME_S = 24 * 3600.0  # no session is longer; larger numbers are typos (ms instead of s)
 MIN_NIBP_INTERVAL_S = 60.0  # monitors do not cycle the cuff faster (tissue, venous congestion)
 MAX_RATE_PER_S = 50.0
+MAX_FILE_BYTES = 1_000_000  # a day of faults every minute is 150 kB; a bigger file is the wrong file
 
 # Values a monitor could show for a conscious adult in an infusion room.
 PLAUSIBLE: dict[Parameter, tuple[float, float]] = {
@@ -183,7 +185,7 @@ def _plausible(src: TomlSource, value: Any, path: KeyPath, parameter: Parameter,
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise src.error(path, f"value at {t:g} s must be a number (got {type_name(value)})", at)
     if not low <= value <= high:
-        raise src.error(path, f"implausible {parameter.value} {value:g} at {t:g} s "
+        raise src.error(path, f"implausible {parameter.value} {shown_number(value)} at {t:g} s "
                         f"(plausible: {low:g} to {high:g})", at)
     return float(value)
 
@@ -337,6 +339,15 @@ def load_scenario(name_or_path: str) -> Scenario:
         raise ScenarioError(f"{name_or_path}: no such built-in scenario{hint(name_or_path, names)}"
                             f" and no such file; built-ins: {', '.join(names)}")
     try:
+        if path.is_dir():
+            raise ScenarioError(f"{name_or_path}: is a folder, not a scenario file")
+        if path.exists() and not path.is_file():  # a pipe or device could block for ever
+            raise ScenarioError(f"{name_or_path}: not a regular file (a pipe or a device); "
+                                "give a scenario file")
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{name_or_path}: is {path.stat().st_size / 1e6:.1f} MB, far too large "
+                                f"for a scenario (at most {MAX_FILE_BYTES / 1e6:g} MB); is this the "
+                                "right file?")
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__

@@ -45,7 +45,7 @@ class LineIndex:
         scanner = _Scanner(text)
         try:
             scanner.document()
-        except (_Unsupported, IndexError) as exc:
+        except (_Unsupported, IndexError, RecursionError) as exc:
             log.debug("line index incomplete at line %d: %s", scanner.line, exc)
         return cls(scanner.lines)
 
@@ -250,11 +250,21 @@ class TomlSource:
 
 
 def dotted(path: KeyPath) -> str:
-    """``("faults", 2, "kind")`` -> ``faults[2].kind``."""
+    """``("faults", 2, "kind")`` -> ``faults[2].kind``; odd keys quoted, so no newline or
+    escape sequence from a hostile file reaches the terminal and a 1 MB key is cut short."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            key = part if _BARE_KEY.fullmatch(part) and len(part) <= 60 else _quoted(part)
+            text += f".{key}" if text else key
     return text or "(top level)"
+
+
+def _quoted(text: str, most: int = 60) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= most else shown[: most - 1] + "\u2026"
 
 
 def hint(word: str, choices: tuple[str, ...] | frozenset[str]) -> str:
@@ -300,8 +310,16 @@ def in_range(src: TomlSource, value: Any, path: KeyPath, low: float, high: float
     too_low = value <= low if low_open else value < low
     if too_low or value > high or value != value:
         bound = f"greater than {low:g}" if low_open else f"at least {low:g}"
-        raise src.error(path, f"must be {bound} and at most {high:g}{unit} (got {value:g})", at)
+        raise src.error(path, f"must be {bound} and at most {high:g}{unit} (got {shown_number(value)})",
+                        at)
     return float(value)
+
+
+def shown_number(value: int | float) -> str:
+    """A number for a message; TOML integers are unbounded and ``:g`` overflows past 1.8e308."""
+    if isinstance(value, int) and abs(value) > 1e300:
+        return f"a {len(str(abs(value)))}-digit number"
+    return f"{value:g}"
 
 
 def one_line(src: TomlSource, table: dict[str, Any], path: KeyPath, key: str,
@@ -344,6 +362,8 @@ def parse_toml(content: str, name: str) -> dict[str, Any]:
     """tomllib's parse, with its syntax errors rephrased as ``file line N: ...``."""
     try:
         return tomllib.loads(content)
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise ScenarioError(f"{name}: TOML syntax error: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _AT.search(message)
@@ -358,8 +378,9 @@ def parse_toml(content: str, name: str) -> dict[str, Any]:
 
 
 def decode(data: bytes, name: str) -> str:
+    """UTF-8 text; a leading byte-order mark (Windows editors write one) is dropped."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ScenarioError(f"{name} line {line}: file is not UTF-8 text") from exc

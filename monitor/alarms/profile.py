@@ -10,8 +10,10 @@ is used (issue 5). The format is described in docs/alarms.md.
 from __future__ import annotations
 
 import importlib.resources
+import math
 import tomllib
 from collections.abc import Callable, Mapping
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,22 @@ __all__ = ["Profile", "ProfileError", "builtin_profiles", "load_profile", "profi
 
 DEFAULT_PROFILE = "ketamine-infusion"
 _PROFILES_DIR = "profiles"
+_SHOWN = 60  # characters of a key or value quoted in a message: a 5 MB value stays in its file
+MAX_NAME, MAX_DESCRIPTION = 80, 300  # one line in the dashboard header and the recording
+MAX_FILE_BYTES = 1_000_000  # the built-in profiles are 5 kB; a bigger file is the wrong file
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` cut to a readable length, for quoting user input in a message."""
+    text = str(value) if isinstance(value, date | time) else repr(value)  # TOML dates as written
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "\u2026"
+
+
+def _key(key: str) -> str:
+    """A key as written in TOML: bare if it can be, else quoted (no newline reaches a message)."""
+    if key and len(key) <= _SHOWN and all(c.isascii() and (c.isalnum() or c in "_-") for c in key):
+        return key
+    return _shown(key)
 
 
 class _Table:
@@ -48,7 +66,7 @@ class _Table:
         self._known: list[str] = []
 
     def _place(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
+        return f"{self.where}.{_key(key)}" if self.where else _key(key)
 
     def _get(self, key: str) -> Any:
         self._known.append(key)
@@ -62,8 +80,19 @@ class _Table:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"must be a number, not {value!r}")
-        return float(value)
+            raise self.fail(key, f"must be a number, not {_shown(value)}")
+        try:
+            return float(value)
+        except OverflowError:  # TOML integers have no size limit; floats stop near 1.8e308
+            raise self.fail(key, f"{len(str(abs(value)))}-digit number is far outside any "
+                            "plausible range") from None
+
+    def whole_or(self, key: str, default: int) -> int:
+        """A whole number (a count), or the default when absent."""
+        value = self.number_or(key, default)
+        if not math.isfinite(value) or value != int(value):
+            raise self.fail(key, f"must be a whole number, not {value:g}")
+        return int(value)
 
     def number_or(self, key: str, default: float) -> float:
         value = self.number(key)
@@ -74,7 +103,16 @@ class _Table:
         if value is None:
             return default
         if not isinstance(value, str):
-            raise self.fail(key, f"must be text, not {value!r}")
+            raise self.fail(key, f"must be text, not {_shown(value)}")
+        return value
+
+    def line(self, key: str, default: str, most: int) -> str:
+        """Text shown on one line (names, descriptions): no line breaks, at most ``most`` characters."""
+        value = self.text(key, "")
+        if not value:
+            return default
+        if len(value) > most or not value.isprintable():
+            raise self.fail(key, f"must be one line of at most {most} characters")
         return value
 
     def flag(self, key: str) -> bool:
@@ -82,7 +120,7 @@ class _Table:
         if value is None:
             return False
         if not isinstance(value, bool):
-            raise self.fail(key, f"must be true or false, not {value!r}")
+            raise self.fail(key, f"must be true or false, not {_shown(value)}")
         return value
 
     def priority_or(self, key: str, default: Priority) -> Priority:
@@ -99,14 +137,14 @@ class _Table:
         unknown = sorted(set(self.data) - set(self._known))
         if unknown:
             known = ", ".join(self._known)
-            raise self.fail(unknown[0], f"unknown key {unknown[0]!r} (known here: {known})")
+            raise self.fail(unknown[0], f"unknown key {_shown(unknown[0])} (known here: {known})")
 
 
 def _priority(value: object, fail: Any) -> Priority:
     try:
         return Priority(value)
     except ValueError:
-        raise fail(f"unknown priority {value!r} (low, medium or high)") from None
+        raise fail(f"unknown priority {_shown(value)} (low, medium or high)") from None
 
 
 def builtin_profiles() -> tuple[str, ...]:
@@ -122,12 +160,19 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
         text = read()
     except FileNotFoundError:
         raise ProfileError(source, "", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(source, "", f"cannot be read ({exc})") from None
+    except IsADirectoryError:
+        raise ProfileError(source, "", "is a folder, not a profile file") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ProfileError(source, "", f"is not UTF-8 text (line {line}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ProfileError(source, "", f"cannot be read ({exc.strerror or exc})") from None
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))  # a byte-order mark is still UTF-8
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(source, "", f"is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise ProfileError(source, "", "is not valid TOML: arrays or tables nested too deeply") from None
     return profile_from_dict(data, source, default_name=Path(source).stem)
 
 
@@ -135,7 +180,7 @@ def _locate(name_or_path: str | Path) -> tuple[str, Callable[[], str]]:
     """Where the profile is (named in every message) and how to read it."""
     if isinstance(name_or_path, Path) or "/" in name_or_path or name_or_path.endswith(".toml"):
         path = Path(name_or_path)
-        return str(path), lambda: path.read_text(encoding="utf-8")
+        return str(path), lambda: _read_file(path)
     if name_or_path in builtin_profiles():
         resource = importlib.resources.files("monitor.alarms") / _PROFILES_DIR / f"{name_or_path}.toml"
         return str(resource), lambda: resource.read_text(encoding="utf-8")
@@ -145,12 +190,22 @@ def _locate(name_or_path: str | Path) -> tuple[str, Callable[[], str]]:
     )
 
 
+def _read_file(path: Path) -> str:
+    """The file's text; a pipe or device is refused, as reading it could block for ever."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise ProfileError(str(path), "", "is not a regular file (a pipe or a device); give a profile file")
+    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+        raise ProfileError(str(path), "", f"is {path.stat().st_size / 1e6:.1f} MB, far too large for an "
+                           f"alarm profile (at most {MAX_FILE_BYTES / 1e6:g} MB); is this the right file?")
+    return path.read_text(encoding="utf-8")
+
+
 def profile_from_dict(data: Mapping[str, Any], source: str, default_name: str = "") -> Profile:
     """Parse and validate a profile given as TOML data (tests and tools build them this way)."""
     root = _Table(data, "", source)
     info = root.table("profile") or _Table({}, "profile", source)
-    name = info.text("name", default_name or Path(source).stem)
-    description = info.text("description")
+    name = info.line("name", default_name or Path(source).stem, MAX_NAME)
+    description = info.line("description", "", MAX_DESCRIPTION)
     info.finish()
     profile = Profile(
         name=name,
@@ -163,6 +218,9 @@ def profile_from_dict(data: Mapping[str, Any], source: str, default_name: str = 
     )
     root.finish()
     validate(profile)
+    if not profile.parameters:  # an emptied or cut-off file must not silence every vital sign
+        raise ProfileError(source, "parameters", "missing: the profile sets no limit on any vital "
+                           "sign, so it would raise no physiological alarm")
     return profile
 
 
@@ -282,7 +340,7 @@ def _technical_one(condition: AlarmCondition, table: _Table) -> TechnicalSetting
                                      d.phase_after_s),
         error_rate=_optional(table, "error_rate", extra, d.error_rate),
         window_s=_optional(table, "window_s", extra, d.window_s),
-        min_frames=int(_optional(table, "min_frames", extra, d.min_frames)),
+        min_frames=table.whole_or("min_frames", d.min_frames) if "min_frames" in extra else d.min_frames,
     )
     table.finish()
     return settings

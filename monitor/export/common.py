@@ -49,8 +49,10 @@ def os_error_message(target: Path, exc: OSError) -> str:
             f"Cannot write to {target.parent} ({exc.strerror or 'permission denied'}). "
             "Choose a folder you can write to."
         )
-    if isinstance(exc, FileNotFoundError):
+    if isinstance(exc, FileNotFoundError) and not target.parent.exists():
         return f"The folder {target.parent} disappeared while exporting; choose another folder."
+    if isinstance(exc, FileNotFoundError):  # e.g. /proc: a folder no file can be created in
+        return f"Cannot write to {target.parent} ({exc.strerror}). Choose a folder you can write to."
     return f"Cannot write {target} ({exc.strerror or exc}). Nothing was written."
 
 

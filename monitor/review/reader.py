@@ -1,10 +1,11 @@
 """Open a session recording for review and export, read-only, refusing anything that is not one.
 
-:func:`open_recording` checks, in this order, that the file exists and can be
-read, that it is an SQLite database, that it is an Infusion Room Monitor
-recording (``PRAGMA application_id``), that this program knows its format
-version (``PRAGMA user_version``), that its tables are all there, and (unless
-``verify=False``) that SQLite finds every page intact. Each refusal is a
+:func:`open_recording` checks, in this order, that the file exists and is a
+regular file that can be read, that it is an SQLite database, that it is an
+Infusion Room Monitor recording (``PRAGMA application_id``), that this program
+knows its format version (``PRAGMA user_version``), that its tables are all
+there, and (unless ``verify=False``) that SQLite finds every page intact and
+every cell the reader uses holds the type the writer gives it. Each refusal is a
 :class:`RecordingOpenError` whose text names the file, says what is wrong and
 what to do.
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -33,6 +34,7 @@ import numpy as np
 from monitor.readings import Parameter
 from monitor.recording import APPLICATION_ID, FORMAT_VERSION
 from monitor.review.events import Event, PhaseRecord, load_events
+from monitor.review.integrity import first_bad_cell
 from monitor.review.metadata import parse_metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -94,14 +96,33 @@ class Samples:
     times: np.ndarray
     values: np.ndarray
     flags: tuple[frozenset[str], ...]
+    # (the distinct flag sets, each reading's index into them): made on the first flagged() call
+    _flag_index: tuple[tuple[frozenset[str], ...], np.ndarray] | None = field(
+        default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.times)
 
     def flagged(self, names: frozenset[str]) -> np.ndarray:
-        """Boolean array: which readings carry any of the quality flags ``names``."""
-        distinct = {f: bool(f & names) for f in set(self.flags)}
-        return np.fromiter((distinct[f] for f in self.flags), dtype=bool, count=len(self.flags))
+        """Boolean array: which readings carry any of the quality flags ``names``.
+
+        A recording has a handful of distinct flag sets, so each reading's set is
+        numbered once (per Samples) and every later question is one numpy lookup: a
+        review asks several per NIBP series (docs/BENCHMARKS.md).
+        """
+        index = self._flag_index
+        if index is None:
+            distinct = tuple(dict.fromkeys(self.flags))
+            number = {flags: i for i, flags in enumerate(distinct)}
+            codes = np.fromiter(map(number.__getitem__, self.flags), dtype=np.intp, count=len(self.flags))
+            index = (distinct, codes)
+            object.__setattr__(self, "_flag_index", index)
+        distinct, codes = index
+        return np.array([bool(flags & names) for flags in distinct], dtype=bool)[codes]
+
+    def with_values(self, values: np.ndarray) -> Samples:
+        """The same readings and flags with other values (e.g. artefacts blanked)."""
+        return Samples(self.parameter, self.times, values, self.flags, self._flag_index)
 
 
 # -- opening ------------------------------------------------------------------------
@@ -119,6 +140,9 @@ def _check_file(path: Path) -> None:
     if path.is_dir():
         raise _refuse(path, "this is a folder, not a recording", "Choose a .irm.sqlite file.",
                       "not a file")
+    if not path.is_file():  # reading a pipe would block for ever, a device may never end
+        raise _refuse(path, "this is a pipe or a device, not a recording", "Choose a .irm.sqlite file.",
+                      "not a file")
     try:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
@@ -129,12 +153,16 @@ def _check_file(path: Path) -> None:
     except OSError as exc:
         raise _refuse(path, f"cannot be read ({exc.strerror})",
                       "Check the drive or network share and try again.", "cannot be read") from None
-    wal = Path(f"{path}-wal")
-    if not head and not (wal.exists() and wal.stat().st_size > 0):
+    if not head and Path(f"{path}-wal").exists():
+        # Never let SQLite open this: it deletes the -wal of a zero-length database, even read-only.
+        raise _refuse(path, "the file is empty, and the -wal file beside it cannot be read without it",
+                      "Copy the recording again from the original recordings folder, with its -wal file.",
+                      "empty")
+    if not head:
         raise _refuse(path, "the file is empty: nothing was ever written to it",
                       "If it was copied, copy it again; otherwise the session was not recorded.",
                       "empty")
-    if head and head != SQLITE_MAGIC:
+    if head != SQLITE_MAGIC:
         if len(head) < len(SQLITE_MAGIC) and SQLITE_MAGIC.startswith(head):
             raise _refuse(path, "the file is cut short (truncated)", _COPY_AGAIN, "damaged: truncated")
         raise _refuse(path, "this is not an Infusion Room Monitor recording (not an SQLite "
@@ -196,11 +224,18 @@ def _check_identity(path: Path, conn: sqlite3.Connection) -> int:
     return version
 
 
+def _bad_cell(path: Path, where: str) -> RecordingOpenError:
+    return _refuse(path, f"the recording is damaged: {where} holds a value this program never writes "
+                   "(edited by another tool?)", _COPY_AGAIN, "damaged")
+
+
 def open_recording(path: Path | str, *, verify: bool = True) -> Recording:
     """Open ``path`` read-only, or raise :class:`RecordingOpenError` saying why not.
 
     ``verify`` runs SQLite's ``quick_check`` over every page (about 70 ms for an
-    8-hour recording), so damage is found now and not halfway through an export.
+    8-hour recording) and checks that every cell review reads holds the type the
+    writer gives it (:mod:`monitor.review.integrity`, about as long again), so
+    damage is found now and not halfway through an export.
     The session library passes ``verify=False`` to list a folder quickly.
     """
     path = Path(path)
@@ -213,7 +248,19 @@ def open_recording(path: Path | str, *, verify: bool = True) -> Recording:
             problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
             if problems != ["ok"]:
                 raise _refuse(path, f"the recording is damaged ({problems[0]})", _COPY_AGAIN, "damaged")
+            cell = first_bad_cell(conn)
+            if cell is not None:
+                raise _bad_cell(path, cell)
         return Recording(path, conn, version)
+    except (TypeError, ValueError, OverflowError) as exc:  # a cell unverified (verify=False) is wrong
+        assert conn is not None
+        try:
+            where = first_bad_cell(conn) or f"a stored value ({exc})"
+        except sqlite3.Error:
+            where = f"a stored value ({exc})"
+        finally:
+            conn.close()
+        raise _bad_cell(path, where) from None
     except RecordingOpenError:
         if conn is not None:
             conn.close()
