@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import queue
 import sys
 from datetime import datetime
@@ -204,7 +205,10 @@ def run_record(args: argparse.Namespace) -> int:
             headless.emit(item)
 
         core = MonitoringCore(lambda on_event: InfusionSession(clock, on_event=on_event), AlarmEngine(profile, clock), record)
-        headless.run(core, args.duration, stop, simulator.scenario_run if simulator else None)
+        try:
+            headless.run(core, args.duration, stop, simulator.scenario_run if simulator else None)
+        except BrokenPipeError:  # whoever read --jsonl went away (`| head`): end the session cleanly
+            _discard_stdout()
         driver.stop()
         headless.drain(core)
         recorder.close()
@@ -213,6 +217,15 @@ def run_record(args: argparse.Namespace) -> int:
         if simulator:
             simulator.stop()
     return 0
+
+
+def _discard_stdout() -> None:
+    """Send what is still to be printed nowhere, so the recording is still closed properly
+    (Python's advice for a closed pipe: the file descriptor, not sys.stdout, is redirected)."""
+    log.info("standard output was closed; recording on without printing")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def run_review(args: argparse.Namespace) -> int:

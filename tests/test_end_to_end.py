@@ -174,3 +174,20 @@ def test_bad_alarm_profile_is_refused_with_file_and_rule(tmp_path, python, cli_e
                     "--out", str(tmp_path / "x.irm.sqlite"), timeout=30)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "bad-profile.toml" in result.stderr
+
+
+def test_a_reader_that_stops_reading_ends_the_session_cleanly(tmp_path, python, cli_env):
+    """`record --jsonl | head -3`: no traceback, and the recording is closed as ended normally."""
+    out = tmp_path / "piped.irm.sqlite"
+    proc = subprocess.Popen(
+        [python, str(ROOT / "main.py"), "record", "--port", "sim:ketamine-typical", "--protocol", "datex",
+         "--speed", "60", "--duration", "3600", "--jsonl", "--out", str(out)],
+        cwd=ROOT, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    for _ in range(3):
+        assert proc.stdout.readline()
+    proc.stdout.close()  # as `head` does after its lines
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in stderr, stderr.decode()
+    info = dict(sqlite3.connect(out).execute("SELECT key, value FROM session_info"))
+    assert info["end_reason"] == "ended normally"
