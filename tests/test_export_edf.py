@@ -4,6 +4,7 @@ the staleness limits, gaps as the digital minimum plus a "gap" annotation, and t
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -194,3 +195,22 @@ def test_a_recording_without_readings_cannot_be_an_edf(tmp_path):
     with pytest.raises(ExportError, match="no readings"):
         export(path, "edf", tmp_path / "e.edf")
     assert not Path(tmp_path / "e.edf").exists()
+
+
+@pytest.mark.parametrize("note_length", [3, 10, 25, 33])
+def test_an_eight_hour_session_exports_whatever_its_annotations_weigh(tmp_path, note_length):
+    """edfio's own check of the annotation signal's duration (samples / (n / 60), to 12 decimals)
+    refused many 8-hour sessions, depending on how many bytes of annotations the busiest minute
+    held; the export must not depend on that."""
+    end = 8 * 3600
+    items = [phase(0, "baseline"), note(600, "n" * note_length), phase(end, "ended")]
+    items += [reading(Parameter.HR, 72, s) for s in (0, end - 10)]
+    path = record(tmp_path / "long.irm.sqlite", items)
+    with clinic_tz():
+        [out] = export(path, "edf", tmp_path / "long.edf")
+    reader = pyedflib.EdfReader(str(out))
+    try:
+        assert reader.datarecords_in_file == math.ceil((end + 1) / 60)
+        assert f"Note: {'n' * note_length}" in reader.readAnnotations()[2]
+    finally:
+        reader.close()

@@ -121,6 +121,29 @@ def build_edf(recording: Recording) -> edfio.Edf:
     return _with_header(signals, annotations, recording, start_local)
 
 
+class _Edf(edfio.Edf):
+    """edfio's Edf, tolerant of its own rounding in the annotation signal's duration.
+
+    edfio gives the annotation signal ``n / 60`` samples per second (``n``: the longest
+    record's TAL bytes / 2) and then requires every signal's duration, samples / rate
+    rounded to 12 decimals, to be identical. For most ``n`` that division is inexact, and
+    for a long session the error passes 1e-12 s: an 8-hour session whose busiest minute
+    holds 74 bytes of annotations is refused with "Inconsistent signal durations
+    (28860.0, ..., 28860.000000000004)" (edfio issue, upstream PR #101: round to 9
+    decimals). The samples themselves are exact; only this check is. Compared here to a
+    microsecond, which no record boundary can be mistaken by.
+    """
+
+    def _set_num_data_records_with_signals(self, signals) -> None:  # type: ignore[no-untyped-def]
+        durations = [s._num_samples / s.sampling_frequency for s in signals]
+        if durations and all(abs(d - durations[0]) < 1e-6 for d in durations):
+            records = round(durations[0] / self.data_record_duration)
+            if records > 0 and all(s._num_samples % records == 0 for s in signals):
+                self._set_num_data_records(records)
+                return
+        super()._set_num_data_records_with_signals(signals)
+
+
 def _with_header(signals, annotations, recording: Recording, start_local: datetime) -> edfio.Edf:
     meta = recording.metadata
     offset = start_local.strftime("%z")
@@ -144,7 +167,7 @@ def _with_header(signals, annotations, recording: Recording, start_local: dateti
             if not additional:
                 raise
             additional.pop()  # too long for the 80-character field: drop the least needed
-    return edfio.Edf(
+    return _Edf(
         signals, patient=patient, recording=header, starttime=start_local.time().replace(tzinfo=None),
         data_record_duration=RECORD_S, annotations=annotations,
     )
