@@ -123,7 +123,7 @@ def _baseline(samples: Samples, since: float, until: float) -> float | None:
 def _trusted(samples: Samples) -> Samples:
     """The same readings with artefact-flagged values blanked (a cuff inflating is kept)."""
     bad = samples.flagged(UNTRUSTED_NAMES - {MEASURING})
-    return Samples(samples.parameter, samples.times, np.where(bad, np.nan, samples.values), samples.flags)
+    return samples.with_values(np.where(bad, np.nan, samples.values))
 
 
 def _extremes(samples: Samples, since: float, until: float):
@@ -152,6 +152,24 @@ def _first_sustained(starts: list[float], values: list[float], baseline: float) 
     return None
 
 
+def binned_medians(times: np.ndarray, values: np.ndarray, since: float) -> tuple[list[float], list[float]]:
+    """``(bin starts, medians)`` of the values in each :data:`RETURN_BIN_S` bin from ``since`` that
+    has any, in order; ``times`` sorted, ``values`` finite.
+
+    The same numbers as ``np.median`` of each bin (the middle value, or the mean of the two
+    middle ones), for all bins at once: a 24-hour recovery has 1440 bins per parameter, and
+    one ``np.median`` call each was a third of opening its review (docs/BENCHMARKS.md).
+    """
+    if not len(values):
+        return [], []
+    bins = ((times - since) // RETURN_BIN_S).astype(int)  # times are sorted: so are bins
+    first = np.concatenate(([0], np.flatnonzero(np.diff(bins)) + 1))
+    lengths = np.diff(np.append(first, len(values)))
+    ordered = values[np.lexsort((values, np.repeat(np.arange(len(first)), lengths)))]
+    medians = (ordered[first + (lengths - 1) // 2] + ordered[first + lengths // 2]) / 2
+    return (since + bins[first] * RETURN_BIN_S).tolist(), medians.tolist()
+
+
 def _return_minutes(samples: Samples, baseline: float, since: float, until: float) -> tuple[float | None, int]:
     """``(minutes back to baseline or None, trusted measurements in recovery)``."""
     times, values = measurements(samples)
@@ -162,10 +180,7 @@ def _return_minutes(samples: Samples, baseline: float, since: float, until: floa
     if samples.parameter in NIBP_PARAMETERS:
         starts, medians = times.tolist(), values.tolist()
     else:
-        bins = ((times - since) // RETURN_BIN_S).astype(int)  # times are sorted: so are bins
-        edges = np.flatnonzero(np.diff(bins)) + 1
-        starts = [since + int(b) * RETURN_BIN_S for b in bins[np.concatenate(([0], edges))]]
-        medians = [float(np.median(chunk)) for chunk in np.split(values, edges)]
+        starts, medians = binned_medians(times, values, since)
     back = _first_sustained(starts, medians, baseline)
     return (None if back is None else (back - since) / 60.0), len(values)
 
