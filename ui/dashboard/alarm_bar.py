@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from ui.dashboard.shortcuts import SHORTCUTS, with_key
 from ui.dashboard.theme import SIZE_ALARM, SIZE_TILE_INFO, Theme
-from ui.dashboard.widgets import PRIORITIES, Flasher, label, priority_name
+from ui.dashboard.widgets import PRIORITIES, Flasher, label, priority_name, show_flash, two_looks
 
 PREFIX = {"high": "***", "medium": "**", "low": "*"}
 NO_ALARMS = "No alarms"
@@ -58,6 +58,7 @@ class AlarmBar(QFrame):
         self.acknowledge.clicked.connect(self.acknowledge_clicked)
         self.audio_pause.clicked.connect(self.audio_pause_clicked)
         self.limits.clicked.connect(self.limits_clicked)
+        self._sheet_key: tuple[str, str | None] | None = None
         self.flasher = Flasher(self)
         self.flasher.changed.connect(lambda _on: self._restyle())
         texts = QVBoxLayout()
@@ -97,14 +98,22 @@ class AlarmBar(QFrame):
         self._restyle()
 
     def _restyle(self) -> None:
+        """The look for the theme and top priority (a style sheet with both flash states, set
+        when they change); a flash toggle only switches between the two (:func:`show_flash`)."""
         t = self._theme
         priority = self.top_priority
-        background, text, border = t.surface, t.text_dim, t.border
-        if priority is not None:
-            alarm_bg, alarm_text = t.alarm_colours(priority)
-            border = alarm_bg
-            background, text = (alarm_bg, alarm_text) if self.flasher.on else (t.surface, alarm_bg)
-        self.setStyleSheet(
-            f"QFrame#alarmbar {{ background: {background}; border: 3px solid {border}; border-radius: 10px; }}"
-            f" QFrame#alarmbar QLabel {{ background: transparent; border: none; color: {text}; }}"
-        )
+        if (t.name, priority) != self._sheet_key:
+            self._sheet_key = (t.name, priority)
+            background, text, border = t.surface, t.text_dim, t.border
+            flashed_background, flashed_text = background, text
+            if priority is not None:
+                alarm_bg, alarm_text = t.alarm_colours(priority)
+                border, text = alarm_bg, alarm_bg
+                flashed_background, flashed_text = alarm_bg, alarm_text
+            self.setStyleSheet(
+                two_looks("QFrame#alarmbar", f"background: {background}; border: 3px solid {border}; "
+                          "border-radius: 10px;", f"background: {flashed_background};")
+                + " " + two_looks("QFrame#alarmbar QLabel", f"background: transparent; border: none; color: {text};",
+                                  f"color: {flashed_text};")
+            )
+        show_flash((self, self.message, self.others), priority is not None and self.flasher.on)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
 from monitor.latest import Freshness, ValueView
 from monitor.readings import Parameter
 from ui.dashboard.theme import SIZE_TILE_INFO, SIZE_TILE_NOTE, SIZE_TILE_TITLE, Theme
-from ui.dashboard.widgets import FitLabel, Flasher, label, set_px
+from ui.dashboard.widgets import FitLabel, Flasher, label, set_px, show_flash, two_looks
 
 DASH = "---"
 SIZE_MEAN = 40
@@ -112,6 +112,7 @@ class Tile(QFrame):
         self.state = Freshness.NEVER
         self._theme = theme
         self._style_key: tuple[object, ...] = ()
+        self._colours = ("", "")  # the number's colour: steady, flashed on
         self.title = label(f"{title} <span style='font-size:{SIZE_TILE_TITLE - 8}px'>{unit}</span>", SIZE_TILE_TITLE, True)
         self.limits = label(limits_text(None, None), SIZE_TILE_INFO - 2, name="dim")
         self.value = FitLabel(sample)
@@ -123,6 +124,7 @@ class Tile(QFrame):
         for widget in (self.limits, self.baseline, self.note):
             widget.setWordWrap(True)  # a narrow tile wraps its small print instead of widening
         self._build()
+        self._flashing = (self, self.title, self.value, self.mean, self.baseline, self.limits, self.note)
         self.mean.setVisible(self.pressure)
         self.show_text(DASH + ("/" + DASH if self.pressure else ""), "", "", "no data yet", Freshness.NEVER)
 
@@ -217,35 +219,47 @@ class Tile(QFrame):
     # -- styling -------------------------------------------------------------------------
 
     def _restyle(self) -> None:
-        style_key = (self._theme.name, self.state, self.flasher.priority, self.flasher.on)
-        if style_key == self._style_key:
-            return  # restyling is not free; most refreshes change only the text
-        self._style_key = style_key
+        """Colours for the theme, freshness and alarm priority: style sheets holding both flash
+        states, set when one of those changes; a flash toggle only switches between the two
+        (:func:`~ui.dashboard.widgets.show_flash`), and so costs half as much."""
+        style_key = (self._theme.name, self.state, self.flasher.priority)
+        if style_key != self._style_key:
+            self._style_key = style_key
+            self._set_sheets()
+        show_flash(self._flashing, self.flasher.on)
+
+    def _set_sheets(self) -> None:
         t = self._theme
         priority = self.flasher.priority
         current = self.state is Freshness.CURRENT
         colour = t.parameter_colour(self.key) if current else t.stale
         text, dim = t.text, t.text_dim
         background, border, width = t.surface, t.border, 1
+        flashed = (background, colour, text, dim)  # (background, colour, text, dim) while flashed on
         if priority is not None:
             alarm_bg, alarm_text = t.alarm_colours(priority)
             border, width = alarm_bg, 4
-            if self.flasher.on:
-                background, colour, text, dim = alarm_bg, alarm_text, alarm_text, alarm_text
-        self.setStyleSheet(
-            f"QFrame#tile {{ background: {background}; border: {width}px solid {border}; border-radius: 10px; }}"
-        )
-        self.title.setStyleSheet(f"color: {colour if current or priority else t.text_dim};")
-        self.value.setStyleSheet(f"color: {colour};")
-        self.mean.setStyleSheet(f"color: {colour};")
-        self.baseline.setStyleSheet(f"color: {text};")
-        self.limits.setStyleSheet(f"color: {dim};")
+            flashed = (alarm_bg, alarm_text, alarm_text, alarm_text)
+        self._colours = (colour, flashed[1])
+        title = (colour, flashed[1]) if current or priority else (t.text_dim, t.text_dim)
+
+        def colours(steady: str, on: str) -> str:
+            return two_looks("QLabel", f"color: {steady};", f"color: {on};")
+
+        self.setStyleSheet(two_looks(
+            "QFrame#tile", f"background: {background}; border: {width}px solid {border}; border-radius: 10px;",
+            f"background: {flashed[0]};"))
+        self.title.setStyleSheet(colours(*title))
+        self.value.setStyleSheet(colours(colour, flashed[1]))
+        self.mean.setStyleSheet(colours(colour, flashed[1]))
+        self.baseline.setStyleSheet(colours(text, flashed[2]))
+        self.limits.setStyleSheet(colours(dim, flashed[3]))
         if self.state is Freshness.STALE:  # the mark: a grey band, as well as the grey number
             self.note.setStyleSheet(
                 f"background: {t.stale}; color: {t.stale_badge_text}; border-radius: 4px; padding: 1px 8px;"
             )
         else:
-            self.note.setStyleSheet(f"color: {text};")
+            self.note.setStyleSheet(colours(text, flashed[2]))
 
     @property
     def marked_not_current(self) -> bool:
@@ -254,8 +268,8 @@ class Tile(QFrame):
 
     @property
     def value_colour(self) -> str:
-        """The colour the number is drawn in (tests: current vs greyed)."""
-        return self.value.styleSheet().removeprefix("color: ").removesuffix(";")
+        """The colour the number is drawn in now (tests: current vs greyed)."""
+        return self._colours[1] if self.flasher.on else self._colours[0]
 
 
 def make_tiles(theme: Theme) -> dict[str, Tile]:

@@ -38,7 +38,9 @@ from ui.dashboard.widgets import label
 
 DEFAULT_Y = (40.0, 180.0)  # mmHg and /min: room for a ketamine rise without rescaling
 MIN_SPAN_MIN = 10.0
-RIGHT_PAD = 0.03  # share of the span left free right of "now"
+RIGHT_PAD = 0.03  # share of the span left free right of "now", at least
+RIGHT_STEP_SHARE = 0.05  # the right edge of the view moves in steps of about this share of the span
+RIGHT_STEPS_MIN = (0.5, 1, 2, 5, 10, 15, 30, 60, 120)  # ... of one of these many minutes
 MARKER_KINDS = frozenset({"alarm", "annotation"})  # phase changes are drawn as shading
 PHASES = ("baseline", "infusion", "recovery")
 MAX_DRAWN_MARKERS = 200  # the newest; a chart with more lines than this says nothing
@@ -74,11 +76,21 @@ class Spans:
         }
 
     def whole_session(self) -> tuple[float, float]:
+        """The x range showing everything so far, with at least :data:`RIGHT_PAD` free right of it.
+
+        The right edge moves in whole steps of about 1/20 of the span (a nice number of
+        minutes), not with every pixel of "now": while it stays, a refresh only moves the
+        now line, and the axes (their ticks, labels and grid) are not drawn again. Redrawing
+        them for every pixel was most of the dashboard's CPU (docs/BENCHMARKS.md).
+        """
         right = max(self.now, self.end if self.end is not None else self.now)
         if self.planned_end is not None and self.infusion_stop is None:
             right = max(right, self.planned_end)
-        left = min(self.start, right - MIN_SPAN_MIN)
-        return left, right + (right - left) * RIGHT_PAD
+        span = max(right - self.start, MIN_SPAN_MIN)
+        step = next((s for s in RIGHT_STEPS_MIN if s >= span * RIGHT_STEP_SHARE), RIGHT_STEPS_MIN[-1])
+        edge = math.ceil((right + span * RIGHT_PAD) / step - 1e-9) * step
+        left = min(self.start, edge - MIN_SPAN_MIN * (1 + RIGHT_PAD))
+        return left, edge
 
 
 def _pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.QtGui.QPen:
@@ -194,6 +206,17 @@ class TrendChart(QWidget):
         self._place_region_labels()
         self.plot_widget.scene().prepareForPaint()  # apply the view change now: one paint, not two
 
+    def now_step_s(self) -> float:
+        """Seconds "now" moves before the chart draws it somewhere else (see :meth:`_on_pixel_grid`),
+        as of the last refresh; 0 before the first."""
+        return 0.0 if self._spans is None else float(self._now_step_s(self._spans))
+
+    def _now_step_s(self, spans: Spans) -> int:
+        left, right = spans.whole_session()
+        width_px = max(1.0, self.view_box.width() or float(self.plot_widget.width()))
+        pixel_s = (right - left) * 60.0 / width_px
+        return next((s for s in NOW_STEPS_S if s >= pixel_s), NOW_STEPS_S[-1])
+
     def _on_pixel_grid(self, spans: Spans) -> Spans:
         """``spans`` with "now" floored to the finest whole-second step that spans a pixel.
 
@@ -204,10 +227,7 @@ class TrendChart(QWidget):
         Steps divide a minute and floor with a tolerance, so a whole minute is
         drawn exactly where it is.
         """
-        left, right = spans.whole_session()
-        width_px = max(1.0, self.view_box.width() or float(self.plot_widget.width()))
-        pixel_s = (right - left) * 60.0 / width_px
-        step = next((s for s in NOW_STEPS_S if s >= pixel_s), NOW_STEPS_S[-1])
+        step = self._now_step_s(spans)
         now_s = math.floor(spans.now * 60.0 / step + 1e-6) * step
         return replace(spans, now=now_s / 60.0)
 

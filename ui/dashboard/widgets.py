@@ -29,6 +29,32 @@ def set_px(widget: QWidget, size: int, bold: bool = False) -> None:
     widget.setFont(font)
 
 
+FLASH = "flash"  # the dynamic property a flashing widget's style sheet selects on: [flash="true"]
+
+
+def two_looks(selector: str, steady: str, flashed: str) -> str:
+    """A style sheet rule for ``selector`` with ``steady`` declarations, and ``flashed`` ones
+    that replace them while the widget's :data:`FLASH` property is true (see :func:`show_flash`)."""
+    return f"{selector} {{ {steady} }} {selector}[{FLASH}=\"true\"] {{ {flashed} }}"
+
+
+def show_flash(widgets: tuple[QWidget, ...], on: bool) -> None:
+    """Switch widgets styled with :func:`two_looks` to their flashed (``on``) or steady look.
+
+    An alarm flashes at 2 Hz for as long as it lasts. Setting a new style sheet on each
+    toggle made Qt parse it and re-polish the widget and everything inside it; a
+    property and a re-polish of the widgets whose look changes costs half of that
+    (docs/BENCHMARKS.md: CPU with a high alarm flashing).
+    """
+    for widget in widgets:
+        if bool(widget.property(FLASH)) != on or widget.property(FLASH) is None:
+            widget.setProperty(FLASH, on)
+            style = widget.style()
+            style.unpolish(widget)
+            style.polish(widget)
+            widget.update()
+
+
 def label(text: str = "", size: int = 20, bold: bool = False, name: str = "") -> QLabel:
     widget = QLabel(text)
     if name:

@@ -3,8 +3,12 @@
 It displays models it is given and asks for every action through a signal;
 it never talks to a device, the session or the recording itself. Events from
 the driver arrive in :meth:`DashboardWindow.on_event` (GUI thread, immutable
-values) and only update the models; painting happens on one display timer at
-2 Hz, so a burst of readings never costs more than a redraw.
+values) and update the models. A new reading's number is drawn at once: the
+tiles are updated on the next turn of the event loop (a zero-time timer, so a
+burst of readings from one record costs one update, after every slot of the
+bridge has seen them), which puts it on screen within a frame of its arrival
+(docs/BENCHMARKS.md). Everything else (clocks, staleness, the trend) follows
+one display timer at 2 Hz.
 """
 
 from __future__ import annotations
@@ -106,6 +110,10 @@ class DashboardWindow(QMainWindow):
         self._timer.setInterval(min(refresh_ms, REFRESH_MS))
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self._arrivals = QTimer(self)  # new readings: tiles on the next turn of the event loop
+        self._arrivals.setSingleShot(True)
+        self._arrivals.setInterval(0)
+        self._arrivals.timeout.connect(self._show_arrivals)
         self.refresh()
 
     # -- construction ----------------------------------------------------------------------
@@ -190,13 +198,15 @@ class DashboardWindow(QMainWindow):
     # -- events from the driver (GUI thread) ---------------------------------------------------
 
     def on_event(self, event: object) -> None:
-        """A Reading, LinkEvent or DeviceStatus: update the models; the timer paints."""
+        """A Reading, LinkEvent or DeviceStatus: update the models; a reading's tile follows at once."""
         if isinstance(event, Reading):
             self._latest.update(event)
             self._last_data_at = event.received_at
             self._sync_origin()
             minutes = self._session.minutes_at(event.received_at)
             self._trends.add(event.parameter, minutes, event.value, event.quality)
+            if not self._arrivals.isActive():
+                self._arrivals.start()
         elif isinstance(event, LinkEvent):
             self._link = event
             if event.state is not LinkState.RECEIVING:
@@ -267,7 +277,7 @@ class DashboardWindow(QMainWindow):
     def refresh(self) -> None:
         now = self._now()
         view = self._session.view()
-        self._sync_origin()
+        self._sync_origin(force=False)
         self._pull_session_events()
         self.header.show_session(view)
         self.header.show_wall_clock(now)
@@ -276,6 +286,10 @@ class DashboardWindow(QMainWindow):
         self.controls.set_phase(str(view.phase))
         self._show_tiles(view, now)
         self.chart.refresh(self._trends, self._spans(view, now))
+
+    def _show_arrivals(self) -> None:
+        """The numbers, as soon as readings arrived (the 2 Hz timer would wait up to 500 ms)."""
+        self._show_tiles(self._session.view(), self._now())
 
     def _show_link(self, now: datetime) -> None:
         link = self._link
@@ -299,7 +313,7 @@ class DashboardWindow(QMainWindow):
                 self.tiles[key_].show()
 
     def _spans(self, view: Any, now: datetime) -> Spans:
-        m = self._session.minutes_at
+        m = self._chart_minutes
         start = m(view.infusion_started_at) if view.infusion_started_at else None
         return Spans(
             start=m(view.started_at),
@@ -310,16 +324,31 @@ class DashboardWindow(QMainWindow):
             planned_end=None if start is None else start + view.planned_infusion_s / 60.0,
         )
 
-    def _sync_origin(self) -> None:
-        """Keep stored trend minutes right when the session's x origin moves (infusion start)."""
+    def _sync_origin(self, force: bool = True) -> None:
+        """Keep stored trend minutes right when the session's x origin moves.
+
+        It jumps when the infusion starts; before that it is "now", so it moves all the
+        time, and shifting every stored point (so redrawing the whole chart) on every
+        refresh was most of the dashboard's CPU in the baseline phase (docs/BENCHMARKS.md).
+        So a refresh applies the move only once it reaches the step the chart draws "now"
+        on (about a pixel); until then the chart is drawn against the origin last applied
+        (:meth:`_chart_minutes`). Anything added to the trends syncs first (``force``).
+        """
         minutes = self._session.minutes_at(self._ref)
-        if minutes != self._ref_minutes:
-            self._trends.shift(minutes - self._ref_minutes)
+        delta = minutes - self._ref_minutes
+        if delta and (force or abs(delta) * 60.0 >= self.chart.now_step_s() - 1e-6):
+            self._trends.shift(delta)
             self._ref_minutes = minutes
+
+    def _chart_minutes(self, t: datetime) -> float:
+        """Chart x of ``t``: session minutes against the origin the trends were last shifted to."""
+        return self._session.minutes_at(t) - (self._session.minutes_at(self._ref) - self._ref_minutes)
 
     def _pull_session_events(self) -> None:
         """Phase changes and annotations from the session become chart markers."""
         events = getattr(self._session, "events", ())
+        if len(events) > self._events_seen:
+            self._sync_origin()
         for event in events[self._events_seen:]:
             at = getattr(event, "at", None)
             if at is None:
@@ -356,6 +385,7 @@ class DashboardWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self._timer.stop()
+        self._arrivals.stop()
         super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
