@@ -33,5 +33,27 @@ clean:
 ## Benchmarks (issue 7): decode speed, latency, CPU, memory, start-up, review and export
 ## against their targets; prints one table and writes docs/BENCHMARKS.md (~12 min, not part of make test).
 .PHONY: bench
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@touch $(BENCH_STAMP)
+bench: $(BENCH_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
+## Decoder fuzzing (issue 8): a million damaged frames per protocol through the real decoders,
+## held to independent reference checks; prints the figures docs/RELIABILITY.md quotes
+## (~23 min on 2 cores; FUZZ_INPUTS and FUZZ_JOBS to change; not part of make test).
+FUZZ_INPUTS ?= 1000000
+FUZZ_JOBS   ?= 2
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(PY) -m reliability.fuzz --inputs $(FUZZ_INPUTS) --jobs $(FUZZ_JOBS)
+
+## 24-hour soak (issue 8): a simulated day each of Datex, IntelliVue and Masimo through a pty
+## into the real recorder at 40x, a fault every few minutes; checks crash, memory, recording and
+## alarm log. Alongside: 100 off/on cycles per protocol (IRM_RELIABILITY=full pytest
+## tests/test_reliability_serial.py). ~37 min on 2 cores; not part of make test.
+SOAK_SPEED ?= 40
+.PHONY: soak
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m reliability.soak --speed $(SOAK_SPEED) --serial-tests

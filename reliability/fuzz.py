@@ -3,8 +3,10 @@
     python -m reliability.fuzz [--inputs 1000000] [--jobs 2] [--seed 1] [--protocol datex]
 
 Prints the figures docs/RELIABILITY.md quotes and exits non-zero if any input
-broke a property (each failure is printed with its seed and index; rerun one with
-``python -c "from reliability.fuzzing import replay; replay('datex', SEED, INDEX)"``).
+broke a property. Each failure is printed with its seed and index; run that one
+input again, with its bytes and what went wrong, with
+
+    python -m reliability.fuzz --protocol datex --seed SEED --replay INDEX
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ import argparse
 import multiprocessing
 import sys
 import time
+import traceback
 
 from reliability.corpus import PROTOCOLS, corpora
-from reliability.fuzzing import MODES, Figures, run
+from reliability.fuzzing import MODES, Figures, case_at, replay, run
 
 CHUNK = 25_000
 
 
 def _work(job: tuple[str, int, int, int]) -> Figures:
     protocol, seed, start, inputs = job
-    return run(protocol, inputs, seed=seed, start=start)
+    began = time.process_time()
+    figures = run(protocol, inputs, seed=seed, start=start)
+    figures.counts["cpu ms"] += round(1000 * (time.process_time() - began))
+    return figures
 
 
 def _jobs(protocols: list[str], inputs: int, seed: int) -> list[tuple[str, int, int, int]]:
@@ -40,9 +46,14 @@ def _percent(part: int, whole: int) -> str:
 def report(figures: Figures, seconds: float) -> str:
     c = figures.counts
     modes = ", ".join(f"{mode} {c['inputs:' + mode]:,}" for mode in MODES)
+    rejected = sum(n for reason, n in figures.reasons.items())
     lines = [
-        f"== {figures.protocol}: {figures.inputs:,} inputs ({modes}), {c['bytes'] / 1e6:,.1f} MB, {seconds:,.0f} s",
+        f"== {figures.protocol}: {figures.inputs:,} inputs ({modes}), {c['bytes'] / 1e6:,.1f} MB, "
+        f"{c['cpu ms'] / 1000:,.0f} CPU s (done after {seconds:,.0f} s)",
         f"   exceptions escaped: {c['exceptions']}   property failures: {c['failures']}",
+        f"   frame candidates rejected {rejected:,}; frames accepted and decoded {c['frames decoded']:,} "
+        f"({c['items decoded']:,} values and statuses); resumed at the next valid frame "
+        f"{c['resumed']:,} of {figures.inputs:,}; implausible numbers flagged {c['implausible flagged']:,}",
     ]
     for mode in ("byte", "structure"):
         n = c["inputs:" + mode]
@@ -75,14 +86,34 @@ def report(figures: Figures, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def replay_one(protocol: str, seed: int, index: int) -> int:
+    """Print one input (mode, operators, bytes, pieces) and whether it keeps every property."""
+    case = case_at(protocol, seed, index)[1]
+    print(f"{protocol} seed {seed} input {index}: {case.mode}, ops {'+'.join(case.ops)}, "
+          f"pieces {[len(p) for p in case.pieces]}\n  stream: {case.stream.hex()}")
+    try:
+        replay(protocol, seed, index)
+    except Exception:  # noqa: BLE001 - the point is to show it
+        traceback.print_exc()
+        print("FAILS")
+        return 1
+    print("every property holds")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reliability.fuzz", description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=1_000_000, help="inputs per protocol")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--protocol", choices=PROTOCOLS, action="append", help="default: all")
+    parser.add_argument("--replay", type=int, metavar="INDEX", help="run one input again (one --protocol)")
     args = parser.parse_args(argv)
     protocols = args.protocol or list(PROTOCOLS)
+    if args.replay is not None:
+        if len(protocols) != 1:
+            parser.error("--replay needs exactly one --protocol")
+        return replay_one(protocols[0], args.seed, args.replay)
     for protocol in protocols:
         corpora(protocol)  # build once here, so a broken corpus fails before the workers start
     totals = {p: Figures(p) for p in protocols}

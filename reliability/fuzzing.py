@@ -20,12 +20,18 @@ checksum, which is what a checksum collision or a monitor bug delivers to the pa
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 
+from devices.protocols.datex import decode_record
+from devices.protocols.intellivue.messages import parse_message
+from devices.protocols.intellivue.polling import PollReply
+from devices.protocols.intellivue.wire import DecodeError
+from devices.protocols.masimo import observations, parse_line
 from devices.protocols.plausibility import is_plausible, screen
 from monitor.readings import Observation
 from reliability import corpus as corpora_module
@@ -91,10 +97,29 @@ def _by_parameter(keys: tuple[tuple, ...] | list[tuple]) -> dict[str, tuple]:
     return {k[1]: k for k in keys if k[0] == "obs"}
 
 
-def run_case(c: Corpus, rng: random.Random, mode: str, figures: Figures) -> tuple[bytes, tuple[str, ...]]:
-    """One seeded input; raises _Problem (or what the code under test raises) when a property fails."""
+@dataclass
+class Case:
+    """One seeded input: a damaged frame, two intact ones after it, as the port hands them over."""
+
+    mode: str
+    victim: Frame
+    damaged: bytes
+    s1: Frame
+    s2: Frame
+    pieces: list[bytes]
+    ops: tuple[str, ...]
+
+    @property
+    def stream(self) -> bytes:
+        return b"".join(self.pieces)
+
+
+def make_case(c: Corpus, rng: random.Random, mode: str) -> Case:
+    """The input, drawn from ``rng`` alone (so (seed, protocol, index) reproduces it)."""
     victim: Frame = rng.choice(c.frames)
     s1, s2 = rng.sample(c.sentinels, 2)
+    while c.protocol == "intellivue" and _same_reply(victim, s1, s2):
+        s1, s2 = rng.sample(c.sentinels, 2)
     if mode == "random":
         damaged, ops = rng.randbytes(rng.randint(0, 1500)), ("random-stream",)
     elif mode == "structure" and c.protocol != "masimo":
@@ -102,9 +127,37 @@ def run_case(c: Corpus, rng: random.Random, mode: str, figures: Figures) -> tupl
         damaged = c.encode(payload)
     else:
         damaged, ops = mutate(victim.wire, rng, c.protocol)
-    stream = damaged + s1.wire + s2.wire
-    check(c, mode, victim, damaged, s1, s2, chunks(stream, rng), figures)
-    return stream, ops
+    return Case(mode, victim, damaged, s1, s2, chunks(damaged + s1.wire + s2.wire, rng), ops)
+
+
+def _same_reply(victim: Frame, s1: Frame, s2: Frame) -> bool:
+    """Whether two of the frames belong to one IntelliVue poll reply (a RORLS chain).
+
+    The session forwards one source per parameter per reply (``SourceSelector``), so a
+    frame of a reply that already went by is rightly not shown again: the sentinels must
+    come from other replies than the damaged frame and each other, or "resumes at the next
+    valid frame" would demand that a repeated frame be shown twice.
+    """
+    keys = [_reply_key(f.payload) for f in (victim, s1, s2)]
+    return keys[1] == keys[2] or (keys[0] is not None and keys[0] in keys[1:])
+
+
+@functools.cache
+def _reply_key(payload: bytes) -> tuple[int, int, int] | None:
+    try:
+        message = parse_message(payload)
+    except DecodeError:
+        return None
+    if not isinstance(message, PollReply):
+        return None
+    return (message.invoke_id, message.poll_number, message.rel_time)
+
+
+def run_case(c: Corpus, rng: random.Random, mode: str, figures: Figures) -> Case:
+    """One seeded input; raises _Problem (or what the code under test raises) when a property fails."""
+    case = make_case(c, rng, mode)
+    check(c, mode, case.victim, case.damaged, case.s1, case.s2, case.pieces, figures)
+    return case
 
 
 def check(c: Corpus, mode: str, victim: Frame, damaged: bytes, s1: Frame, s2: Frame,
@@ -120,6 +173,7 @@ def check(c: Corpus, mode: str, victim: Frame, damaged: bytes, s1: Frame, s2: Fr
     produced: list = []
     for piece in pieces:
         produced += session.feed(piece, 0.0)
+    figures.counts["implausible flagged"] += _implausible(produced)  # IntelliVue: the driver screens
     produced = screen(produced)  # what the driver does before anything is shown
     got = [key(item) for item in produced]
 
@@ -148,16 +202,21 @@ def check(c: Corpus, mode: str, victim: Frame, damaged: bytes, s1: Frame, s2: Fr
     compare = _without_time if (protocol == "intellivue" and mode == "structure") else list
     if compare(got[len(got) - len(tail):]) != compare(tail):
         raise _Problem("decoding did not resume at the next valid frame")
+    figures.counts["resumed"] += 1
+    figures.counts["frames decoded"] += len(accepted)
+    figures.counts["items decoded"] += len(got)
 
-    _tally(victim, mode, verdicts, accepted, s1, s2, lost_line_end, got[: len(got) - len(tail)], figures)
+    own_decoded = got[: len(got) - len(tail)]
+    _tally(protocol, victim, mode, verdicts, accepted, s1, s2, lost_line_end, own_decoded, figures)
 
 
-def _tally(victim: Frame, mode: str, verdicts: list, accepted: list, s1: Frame, s2: Frame,
+def _tally(protocol: str, victim: Frame, mode: str, verdicts: list, accepted: list, s1: Frame, s2: Frame,
            lost_line_end: bool, decoded: list[tuple], figures: Figures) -> None:
     """Figures for the report: what the checks caught, and what got through them."""
     own = list(accepted)
-    for sentinel in ((s2,) if lost_line_end else (s2, s1)):
-        if own and own[-1] == sentinel.payload:
+    for sentinel in (s2, s1):  # a Masimo line after junk that ends in blanks is still that line
+        if own and (own[-1] == sentinel.payload or (
+                protocol == "masimo" and own[-1].strip(b" \t\r\n") == sentinel.payload.strip(b" \t\r\n"))):
             own.pop()
     rejected = [reason for payload, reason in verdicts if payload is None]
     figures.reasons.update(f"{mode}:{reason}" for reason in rejected)
@@ -172,6 +231,7 @@ def _tally(victim: Frame, mode: str, verdicts: list, accepted: list, s1: Frame, 
         figures.counts[f"{mode}:accepted unchanged (harmless damage)"] += 1
         return
     figures.counts[f"{mode}:accepted with changed content"] += 1
+    figures.counts["implausible flagged"] += sum(_unscreened_implausible(protocol, p) for p in changed)
     before = _by_parameter(victim.expected)
     if not decoded:  # what the damaged frame(s) decoded to, before the two intact frames
         figures.counts[f"{mode}:changed frame decoded to nothing"] += 1
@@ -187,6 +247,23 @@ def _tally(victim: Frame, mode: str, verdicts: list, accepted: list, s1: Frame, 
                 figures.counts[f"{mode}:number withheld (invalid, implausible or special)"] += 1
             elif was is not None and now[4] != was[4]:
                 figures.counts[f"{mode}:right value, wrong device time"] += 1
+
+
+def _implausible(items: list) -> int:
+    """Numbers the plausibility screen will withhold."""
+    return sum(1 for item in items if isinstance(item, Observation) and item.value is not None
+               and not is_plausible(item.parameter, item.value))
+
+
+def _unscreened_implausible(protocol: str, payload: bytes) -> int:
+    """Implausible numbers in one accepted payload before the screen that the Datex and
+    Masimo sessions apply themselves (so the count shows what the screen caught)."""
+    if protocol == "datex":
+        return _implausible(decode_record(payload))
+    if protocol == "masimo":
+        line = parse_line(payload)
+        return 0 if line is None else _implausible(observations(line))
+    return 0  # IntelliVue's session does not screen: counted from its own output in check()
 
 
 def _first_difference(got: list, expected: list) -> str:
@@ -213,23 +290,38 @@ def _run(protocol: str, inputs: int, seed: int, start: int, pool: list[Corpus], 
         rng = random.Random(f"{seed}:{protocol}:{index}")
         c = pool[index % len(pool)]
         mode = _pick_mode(rng)
-        stream: bytes = b""
-        ops: tuple[str, ...] = ()
+        case = make_case(c, rng, mode)
         try:
-            stream, ops = run_case(c, rng, mode, figures)
+            check(c, mode, case.victim, case.damaged, case.s1, case.s2, case.pieces, figures)
         except Exception as exc:  # noqa: BLE001 - every escape is a finding
             figures.counts["failures"] += 1
+            if not isinstance(exc, _Problem):
+                figures.counts["exceptions"] += 1
             if len(figures.failures) < MAX_FAILURES_KEPT:
-                problem = str(exc) if isinstance(exc, _Problem) else "".join(
-                    traceback.format_exception_only(type(exc), exc)).strip()
-                if not isinstance(exc, _Problem):
-                    figures.counts["exceptions"] += 1
-                    problem = f"exception escaped: {problem}\n{traceback.format_exc(limit=-3)}"
-                figures.failures.append(Failure(protocol, mode, seed, index, ops, problem, stream.hex()))
+                figures.failures.append(
+                    Failure(protocol, mode, seed, index, case.ops, _describe(exc), case.stream.hex()))
 
 
-def replay(protocol: str, seed: int, index: int) -> None:
-    """Run one input again (for debugging a reported failure); raises what it raised."""
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, _Problem):
+        return str(exc)
+    problem = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return f"exception escaped: {problem}\n{traceback.format_exc(limit=-3)}"
+
+
+def case_at(protocol: str, seed: int, index: int) -> tuple[Corpus, Case]:
+    """Input ``index`` of a run with ``seed``, drawn exactly as :func:`run` draws it."""
     rng = random.Random(f"{seed}:{protocol}:{index}")
     pool = corpora_module.corpora(protocol)
-    run_case(pool[index % len(pool)], rng, _pick_mode(rng), Figures(protocol))
+    c = pool[index % len(pool)]
+    return c, make_case(c, rng, _pick_mode(rng))
+
+
+def replay(protocol: str, seed: int, index: int) -> Case:
+    """Run one input again (for debugging a reported failure); raises what it raised.
+
+    A failure printed with its seed and index comes back byte for byte, in the same pieces.
+    """
+    c, case = case_at(protocol, seed, index)
+    check(c, case.mode, case.victim, case.damaged, case.s1, case.s2, case.pieces, Figures(protocol))
+    return case

@@ -85,16 +85,27 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def start_simulator(*args: str, python: str = sys.executable) -> tuple[subprocess.Popen, str]:
-    """``infusion-sim ARGS``; returns the process and the address it printed first."""
-    proc = subprocess.Popen(
-        [python, "-m", "devices.simulator", *args],
-        cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+def start_simulator(*args: str, python: str = sys.executable,
+                    log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """``infusion-sim ARGS``; returns the process and the address it printed first.
+
+    ``log``: a file for its stderr. A long run needs one: nobody reads the pipe while the
+    simulator runs, and a full pipe would stall it.
+    """
+    stderr = log.open("w", encoding="utf-8") if log is not None else subprocess.PIPE
+    try:
+        proc = subprocess.Popen(
+            [python, "-m", "devices.simulator", *args],
+            cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=stderr, text=True,
+        )
+    finally:
+        if log is not None:
+            stderr.close()  # the child has its own copy
     address = proc.stdout.readline().strip()
     if not address:
         proc.wait(10)
-        raise RuntimeError(f"the simulator did not start: {proc.stderr.read()}")
+        why = log.read_text(encoding="utf-8") if log is not None else proc.stderr.read()
+        raise RuntimeError(f"the simulator did not start: {why}")
     return proc, address
 
 
@@ -114,6 +125,28 @@ def record(*args: str, timeout: float = 120, python: str = sys.executable) -> su
         [python, str(ROOT / "main.py"), "record", *args],
         cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=timeout,
     )
+
+
+def start_record(*args: str, stdout: Path, stderr: Path, python: str = sys.executable) -> subprocess.Popen:
+    """``infusion-monitor record ARGS`` in the background, its output going to files.
+
+    For runs too long to hold the output in a pipe, and to sample the process while it runs.
+    """
+    with stdout.open("w", encoding="utf-8") as out, stderr.open("w", encoding="utf-8") as err:
+        return subprocess.Popen([python, str(ROOT / "main.py"), "record", *args],
+                                cwd=ROOT, env=cli_env(), stdout=out, stderr=err, text=True)
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident memory of a running process (Linux /proc), or None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def load_jsonl(text: str) -> list[dict]:
@@ -289,8 +322,10 @@ def unannounced_losses(sent: Delivery, out: Outcome, protocol: str, slack_s: flo
     position = {id(f): i for i, f in enumerate(everything)}
     unexplained = []
     for frame in sent.lost:
+        # the frame's newest time is when it was sent: IntelliVue stamps an NIBP value with
+        # the time the cuff measured it, minutes earlier, in every reply until the next one
         times = [_device_seconds(dt) for dt, _ in frame.values if dt]
-        when = (min(times) if times else 0.0) + offset
+        when = (max(times) if times else 0.0) + offset
         if any(a - slack_s <= when <= b + slack_s for a, b in gaps):
             continue
         i = position[id(frame)]
