@@ -15,6 +15,7 @@ and analysis below it are kept.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import platform
@@ -56,11 +57,11 @@ def run_group(name: str, quick: bool) -> list[Row]:
 
 
 def machine() -> dict[str, str]:
-    def version(module: str) -> str:
+    def version(distribution: str) -> str:
+        # the installed distribution's version: vitaldb has no __version__ attribute
         try:
-            mod = __import__(module)
-            return getattr(mod, "__version__", "?")
-        except ImportError:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
             return "not installed"
 
     cpu = platform.processor() or platform.machine()

@@ -2,7 +2,8 @@
 
 Recordings are generated with the product's own writer, :class:`monitor.recording.SessionRecorder`:
 every parameter (HR, PR, SpO2, NIBP and ART sys/dia/mean) at 1 Hz for 8 and 24
-hours, as a Datex monitor repeating its record every second would give, plus the
+hours, as a Datex monitor repeating its record every second would give (NIBP: the
+last cuff result, a new one every 5 minutes, repeated every second), plus the
 phases (baseline, a 40-minute infusion, recovery, ended), a note every hour and
 a handful of alarm events, and the session metadata ``infusion-monitor live`` writes.
 
@@ -19,6 +20,7 @@ a handful of alarm events, and the session metadata ``infusion-monitor live`` wr
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
 import sys
 import time
@@ -32,18 +34,39 @@ TARGET_REVIEW_S = {8: 1.0, 24: 2.0}
 TARGET_EXPORT_S = {"csv": 1.0, "edf": 2.0, "pdf": 3.0}
 
 
-def _values(t: float) -> dict:
-    """Plausible 1 Hz values at ``t`` seconds: slow waves plus a little jitter, all parameters."""
+NIBP_INTERVAL_S = 300  # the cuff measures every 5 minutes; the monitor repeats the result meanwhile
+
+
+def _pressures(t: float) -> tuple[int, int]:
+    slow = math.sin(t / 1800.0)
+    jitter = math.sin(t * 0.731) + math.sin(t * 0.173)
+    return round(128 + 12 * slow + jitter), round(80 + 6 * slow)
+
+
+def _values(t: int) -> dict:
+    """Plausible 1 Hz values at ``t`` seconds, all parameters: slow waves plus a little jitter.
+
+    NIBP is what a monitor sends every second: the last cuff result, a new one every
+    5 minutes, flagged "older than 60 s" after its first minute (so the recording has
+    one NIBP measurement per cuff cycle, as a real one, not one per second).
+    """
     from monitor.readings import Parameter as P
+    from monitor.readings import Quality
 
     slow = math.sin(t / 1800.0)
     jitter = math.sin(t * 0.731) + math.sin(t * 0.173)
     hr = round(74 + 8 * slow + jitter)
-    sys_, dia = round(128 + 12 * slow + jitter), round(80 + 6 * slow)
+    sys_, dia = _pressures(t)
+    cuff_at = t - t % NIBP_INTERVAL_S
+    nibp_sys, nibp_dia = _pressures(cuff_at)
+    nibp = Quality.OLDER_THAN_60S if t - cuff_at > 60 else Quality.NONE
     return {
-        P.HR: hr, P.PR: hr + (1 if jitter > 1 else 0), P.SPO2: 97 + (1 if jitter > 0 else 0),
-        P.NIBP_SYS: sys_ - (sys_ % 3), P.NIBP_DIA: dia - (dia % 3), P.NIBP_MEAN: round((sys_ + 2 * dia) / 3),
-        P.ART_SYS: sys_, P.ART_DIA: dia, P.ART_MEAN: round((sys_ + 2 * dia) / 3),
+        P.HR: (hr, Quality.NONE), P.PR: (hr + (1 if jitter > 1 else 0), Quality.NONE),
+        P.SPO2: (97 + (1 if jitter > 0 else 0), Quality.NONE),
+        P.NIBP_SYS: (nibp_sys, nibp), P.NIBP_DIA: (nibp_dia, nibp),
+        P.NIBP_MEAN: (round((nibp_sys + 2 * nibp_dia) / 3), nibp),
+        P.ART_SYS: (sys_, Quality.NONE), P.ART_DIA: (dia, Quality.NONE),
+        P.ART_MEAN: (round((sys_ + 2 * dia) / 3), Quality.NONE),
     }
 
 
@@ -74,8 +97,8 @@ def make_recording(path: Path, hours: float) -> int:
     written = 0
     for s in range(seconds):
         when = at(s)
-        for parameter, value in _values(s).items():
-            recorder.add(Reading(parameter, float(value), UNITS[parameter], when, "datex", device_time=when))
+        for parameter, (value, quality) in _values(s).items():
+            recorder.add(Reading(parameter, float(value), UNITS[parameter], when, "datex", quality, device_time=when))
             written += 1
     recorder.add(PhaseChange(Phase.ENDED, at(seconds), "nurse"))
     recorder.close()
@@ -175,7 +198,7 @@ def peer_row(path: Path, tmp: Path, runs: int) -> Row:
     try:
         import vitaldb
     except ImportError:
-        return Row.not_measured(what, "vitaldb", target, "vitaldb is not installed (.venv/bin/pip install vitaldb)")
+        return Row.not_measured(what, "vitaldb", target, "vitaldb is not installed (make bench installs it: pip install -e '.[bench]')")
     vital = tmp / "bench-8h.vital"
     names = write_vital(path, vital)
     _ours(path), _theirs(vital, names)  # warm-up both
@@ -186,11 +209,9 @@ def peer_row(path: Path, tmp: Path, runs: int) -> Row:
         theirs.append(b)
         ratios.append(b / a)
     r, o, t = stat(ratios), stat(ours), stat(theirs)
-    import vitaldb
-
     return Row(
         what, f"same 8 h data: our recording ({path.stat().st_size / 1e6:.1f} MB SQLite) vs .vital by vitaldb "
-        f"{getattr(vitaldb, '__version__', '')} ({vital.stat().st_size / 1e6:.1f} MB); {runs} alternating pairs",
+        f"{importlib.metadata.version('vitaldb')} ({vital.stat().st_size / 1e6:.1f} MB); {runs} alternating pairs",
         f"{r.fmt(unit='x', digits=1)} (ours {o.fmt(unit='s')}; vitaldb {t.fmt(unit='s')})", target,
         verdict(r.median > 1.0),
         {"ratio": r.median, "ratio_spread": r.spread, "ours_s": o.median, "vitaldb_s": t.median},
