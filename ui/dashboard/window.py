@@ -38,9 +38,10 @@ from ui.dashboard.connection_dialog import dashboard_settings
 from ui.dashboard.controls import Confirm, Controls, ask
 from ui.dashboard.header import Header
 from ui.dashboard.shortcuts import QUICK_KEYS, help_rows, key
+from ui.dashboard.spans import Spans
 from ui.dashboard.theme import FONT_FAMILIES, get_theme, other_theme, stylesheet
 from ui.dashboard.tiles import Tile, make_tiles
-from ui.dashboard.trend_chart import Spans, TrendChart
+from ui.dashboard.trend_chart import TrendChart
 
 REFRESH_MS = 500  # the display timer: at most 2 redraws a second
 NOTICE_MS = 10_000
