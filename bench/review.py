@@ -21,6 +21,7 @@ a handful of alarm events, and the session metadata ``infusion-monitor live`` wr
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import math
 import sys
 import time
@@ -195,10 +196,9 @@ def write_vital(recording_path: Path, out: Path) -> list[str]:
 def peer_row(path: Path, tmp: Path, runs: int) -> Row:
     what = "review vs vitaldb: open + every track as arrays, 8 h"
     target = "faster than vitaldb (ratio > 1)"
-    try:
-        import vitaldb
-    except ImportError:
-        return Row.not_measured(what, "vitaldb", target, "vitaldb is not installed (make bench installs it: pip install -e '.[bench]')")
+    if importlib.util.find_spec("vitaldb") is None:
+        return Row.not_measured(what, "vitaldb", target,
+                                "vitaldb is not installed (make bench installs it: pip install -e '.[bench]')")
     vital = tmp / "bench-8h.vital"
     names = write_vital(path, vital)
     _ours(path), _theirs(vital, names)  # warm-up both
