@@ -303,6 +303,11 @@ def _device_seconds(stamp: str) -> float:
     return moment.timestamp()
 
 
+def _newest(frame: SentFrame) -> float:
+    """The newest device time in a frame: when the monitor sent it."""
+    return max((_device_seconds(dt) for dt, _ in frame.values if dt), default=0.0)
+
+
 def unannounced_losses(sent: Delivery, out: Outcome, protocol: str, slack_s: float) -> list[SentFrame]:
     """Intact frames never decoded that neither a link event nor line damage explains.
 
@@ -312,24 +317,32 @@ def unannounced_losses(sent: Delivery, out: Outcome, protocol: str, slack_s: flo
     marker). Anything else is silent data loss. The monitor's time of a frame is put on
     the program's clock by the smallest receive delay seen; ``slack_s`` absorbs the rest.
     """
+    return explain_losses(sent, out, protocol, slack_s)["unexplained"]
+
+
+def explain_losses(sent: Delivery, out: Outcome, protocol: str, slack_s: float) -> dict[str, list[SentFrame]]:
+    """The lost frames by why: ``gap`` (announced), ``after truncated`` (Masimo), ``unexplained``."""
+    why: dict[str, list[SentFrame]] = {"gap": [], "after truncated": [], "unexplained": []}
     delays = [utc_seconds(r["time"]) - _device_seconds(r["device_time"])
               for r in out.readings if r["device_time"]]
     if not delays:
-        return list(sent.lost)
+        why["unexplained"] = list(sent.lost)
+        return why
     offset = min(delays)
     gaps = announced_gaps(out)
-    everything = sorted(sent.intact + sent.damaged, key=lambda f: f.sim_time_s)
+    # in the order sent: two frames the simulator sent in one step share a sim_time_s, and
+    # a truncated Masimo line must come before the line its lost line end joins
+    everything = sorted(sent.intact + sent.damaged, key=lambda f: (f.sim_time_s, _newest(f)))
     position = {id(f): i for i, f in enumerate(everything)}
-    unexplained = []
     for frame in sent.lost:
         # the frame's newest time is when it was sent: IntelliVue stamps an NIBP value with
         # the time the cuff measured it, minutes earlier, in every reply until the next one
-        times = [_device_seconds(dt) for dt, _ in frame.values if dt]
-        when = (max(times) if times else 0.0) + offset
-        if any(a - slack_s <= when <= b + slack_s for a, b in gaps):
-            continue
+        when = _newest(frame) + offset
         i = position[id(frame)]
         if protocol == "masimo" and i > 0 and everything[i - 1].delivered == "truncated":
-            continue
-        unexplained.append(frame)
-    return unexplained
+            why["after truncated"].append(frame)  # the more specific reason first
+        elif any(a - slack_s <= when <= b + slack_s for a, b in gaps):
+            why["gap"].append(frame)
+        else:
+            why["unexplained"].append(frame)
+    return why
