@@ -27,6 +27,7 @@ from devices.protocols.intellivue.wire import (
     read_list,
     u16,
     u32,
+    walk_attributes,
 )
 
 MDS_OBJECT = (nom.NOM_MOC_VMS_MDS, 0, 0)  # {class, context, handle}, §B.3
@@ -146,7 +147,6 @@ def _read_poll_info_list(reader: Reader) -> tuple[SingleContextPoll, ...]:
 
 
 _OBJECT_HEADER = struct.Struct(">HHH")  # obj_handle, then the AttributeList's count and length
-_ATTRIBUTE_HEADER = struct.Struct(">HH")
 # Raw object bytes -> the ObservationPoll they parse to. A monitor repeats the same few
 # dozen objects second after second (an unchanged value, label and state are the same
 # bytes): 98 % of the objects in the real capture and in the simulator's stream were
@@ -197,17 +197,7 @@ def _read_single_context(reader: Reader) -> SingleContextPoll:
 
 def _read_object(data: bytes, pos: int, list_end: int, handle: int, attribute_count: int) -> ObservationPoll:
     """The AttributeList of one object, ``data[pos:list_end]``, which must hold exactly it."""
-    attribute_header = _ATTRIBUTE_HEADER.unpack_from
-    attributes: dict[int, bytes] = {}
-    for _ in range(attribute_count):
-        if list_end - pos < 4:
-            raise DecodeError("attribute header runs past the list")
-        attribute_id, size = attribute_header(data, pos)
-        pos += 4
-        if list_end - pos < size:
-            raise DecodeError(f"attribute 0x{attribute_id:04X} runs past the list")
-        attributes[attribute_id] = data[pos : pos + size]
-        pos += size
+    attributes, pos = walk_attributes(data, pos, list_end, attribute_count)
     if pos != list_end:
         raise DecodeError(f"{list_end - pos} unexpected bytes after the attribute list")
     return ObservationPoll(handle, tuple(attributes.items()))

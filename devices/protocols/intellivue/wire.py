@@ -103,13 +103,20 @@ def encode_list(items: Iterable[bytes]) -> bytes:
 
 
 def read_attributes(reader: Reader) -> dict[int, bytes]:
-    """Read an AttributeList into ``{attribute id: raw value}`` (§B.5).
-
-    The hottest loop of the decoder (every numeric carries several
-    attributes), so it walks the bytes directly, with the same bounds checks.
-    """
+    """Read an AttributeList into ``{attribute id: raw value}`` (§B.5)."""
     count, items = read_list(reader)
-    data, pos, end = items._data, items._pos, items._end
+    attributes, items._pos = walk_attributes(items._data, items._pos, items._end, count)
+    items.expect_end("the attribute list")
+    return attributes
+
+
+def walk_attributes(data: bytes, pos: int, end: int, count: int) -> tuple[dict[int, bytes], int]:
+    """``count`` attributes from ``data[pos:end]``: ``({id: raw value}, the position after them)``.
+
+    The hottest loop of the decoder (every numeric carries several attributes),
+    so it walks the bytes with struct rather than through a Reader, with the
+    same bounds checks; the poll-reply parser calls it directly for each object.
+    """
     attributes: dict[int, bytes] = {}
     unpack = _ID_AND_LENGTH.unpack_from
     for _ in range(count):
@@ -121,9 +128,7 @@ def read_attributes(reader: Reader) -> dict[int, bytes]:
             raise DecodeError(f"attribute 0x{attribute_id:04X} runs past the list")
         attributes[attribute_id] = data[pos : pos + length]
         pos += length
-    items._pos = pos
-    items.expect_end("the attribute list")
-    return attributes
+    return attributes, pos
 
 
 def encode_attributes(attributes: Iterable[tuple[int, bytes]]) -> bytes:
