@@ -11,10 +11,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.export import ExportError, events_path, export
 from monitor.export import common as export_common
+from monitor.export import csv_export
 from monitor.readings import LinkEvent, LinkState, Parameter, Quality
 from tests.test_review_reader import (
     ROOT,
@@ -231,3 +235,31 @@ def test_export_runs_without_a_display_or_a_qt_application(tmp_path):
                             cwd=tempfile.gettempdir(), timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['s.csv', 's.edf', 's.pdf']"
+
+
+def test_a_clock_set_back_during_the_session_still_gives_rows_in_time_order(tmp_path):
+    """The computer's clock stepped back 10 s between two records: the rows follow the times
+    the readings carry, and readings of one time keep their arrival order."""
+    path = record(tmp_path / "clock.irm.sqlite", [
+        reading(Parameter.HR, 70, 20), reading(Parameter.HR, 71, 21),
+        reading(Parameter.HR, 60, 11), reading(Parameter.PR, 61, 11),  # after the step back
+        reading(Parameter.HR, 72, 21),  # same time as 71, arrived later: its own row after it
+    ])
+    out = tmp_path / "clock.csv"
+    export(path, "csv", out)
+    assert [(r["elapsed_s"], r["HR"], r["PR"]) for r in rows(out)] == [
+        ("11.000", "60", "61"), ("20.000", "70", ""), ("21.000", "71", ""), ("21.000", "72", "")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False), min_size=1, max_size=50))
+def test_row_times_are_written_as_each_time_alone_would_be(times):
+    """The 8-hour export formats its 28,800 row times at once; each must read exactly as the
+    single-time formatting (rounding to the microsecond, then cutting to the millisecond)."""
+    assert csv_export.time_texts(np.array(times)) == [csv_export.time_text(t) for t in times]
+
+
+@pytest.mark.parametrize("t", [0.0, 0.0005, 0.9999995, 1.0000005, 1_795_334_400.9995, 1_795_334_400.9999996,
+                               1_795_334_400.0000005, 1_795_334_400.1234565])
+def test_row_times_at_rounding_edges(t):
+    assert csv_export.time_texts(np.array([t])) == [csv_export.time_text(t)]

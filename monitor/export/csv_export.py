@@ -15,8 +15,10 @@ in the recording's ``quality`` column). Values are written exactly as stored
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import TextIO
+
+import numpy as np
 
 from monitor.readings import Parameter
 from monitor.review.events import (
@@ -43,38 +45,62 @@ def time_text(t: float) -> str:
     return utc(t).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def time_texts(times: np.ndarray) -> list[str]:
+    """:func:`time_text` of every element at once: an 8-hour export has 28,800 rows.
+
+    Equal to :func:`time_text` to the character (a property test holds it there):
+    ``datetime.fromtimestamp`` rounds the fraction to microseconds half-to-even
+    after splitting off the whole seconds, and ``isoformat`` then truncates to
+    milliseconds; both steps are repeated here on arrays.
+    """
+    whole = np.trunc(times)
+    micro = np.rint((times - whole) * 1e6)  # the same float product Python rounds; rint is half-to-even
+    whole = whole + np.floor_divide(micro, 1_000_000)  # a fraction that rounded up to a whole second
+    micro = np.mod(micro, 1_000_000)  # ... or, before 1970, a negative fraction
+    millis = whole.astype(np.int64) * 1000 + micro.astype(np.int64) // 1000
+    return [f"{text}Z" for text in np.datetime_as_string(millis.astype("datetime64[ms]"), unit="ms")]
+
+
 def elapsed_text(recording: Recording, t: float) -> str:
     return f"{t - recording.start:.3f}"
 
 
-def _reading_rows(recording: Recording) -> Iterable[list[str]]:
-    parameters = [p.value for p in Parameter]
+def _reading_rows(recording: Recording) -> Iterator[tuple[float, list[str | None]]]:
+    """``(time, cells)`` per CSV row, cells in :data:`COLUMNS` order (None: empty).
+
+    One pass over every reading, so the work per reading is kept to a dictionary
+    lookup or two: a monitor repeats the same few hundred values all session, so
+    each value's text is made once.
+    """
+    slots = {p.value: i for i, p in enumerate(Parameter)}
+    texts: dict[float | None, str] = {}
     row_time: float | None = None
-    row: dict[str, str] = {}
-
-    def emit() -> list[str]:
-        assert row_time is not None
-        return [time_text(row_time), elapsed_text(recording, row_time), *(row.get(p, "") for p in parameters)]
-
+    cells: list[str | None] = []
     for host_time, parameter, value in recording.rows():
-        if row_time is not None and (host_time != row_time or parameter in row):
-            yield emit()
-            row = {}
-        row_time = host_time
-        row[parameter] = number_text(value)
+        slot = slots.get(parameter)
+        if slot is None:  # not a column of this export (a parameter of a newer version)
+            continue
+        if host_time != row_time or cells[slot] is not None:
+            if row_time is not None:
+                yield row_time, cells
+            row_time, cells = host_time, [None] * len(slots)
+        text = texts.get(value)
+        if text is None:
+            text = texts[value] = number_text(value)
+        cells[slot] = text
     if row_time is not None:
-        yield emit()
+        yield row_time, cells
 
 
 def write_readings(recording: Recording, out: TextIO) -> int:
     """Write the readings CSV; returns the number of data rows."""
-    writer = csv.writer(out, lineterminator="\r\n")
+    rows = list(_reading_rows(recording))
+    times = time_texts(np.fromiter((t for t, _ in rows), dtype=float, count=len(rows)))
+    start = recording.start
+    writer = csv.writer(out, lineterminator="\r\n")  # writes None as an empty cell
     writer.writerow(COLUMNS)
-    count = 0
-    for row in _reading_rows(recording):
-        writer.writerow(row)
-        count += 1
-    return count
+    writer.writerows([time, f"{t - start:.3f}", *cells] for time, (t, cells) in zip(times, rows, strict=True))
+    return len(rows)
 
 
 def event_row(recording: Recording, event: Event) -> list[str]:

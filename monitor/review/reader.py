@@ -26,6 +26,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 
@@ -370,7 +371,11 @@ class Recording:
 
     def rows(self) -> Iterator[tuple[float, str, float | None]]:
         """Every reading as ``(host_time, parameter, value)``, by time then arrival."""
-        yield from self._query("SELECT host_time, parameter, value FROM readings ORDER BY host_time, id")
+        rows = self._query("SELECT host_time, parameter, value FROM readings ORDER BY id")
+        # Arrival order is time order unless the computer's clock was set back; a stable sort
+        # of rows already in order is one pass, where SQLite's ORDER BY host_time sorted them all.
+        rows.sort(key=itemgetter(0))
+        yield from rows
 
     # -- events -------------------------------------------------------------------------
     def events(self, categories: frozenset[str] | None = None) -> tuple[Event, ...]:
