@@ -234,6 +234,9 @@ def test_every_damaged_recording_is_refused_by_review_and_every_export(inputs, t
     with pytest.raises(RecordingOpenError) as error:
         open_recording(path)
     one_short_line(str(error.value), f"{path}: ")
+    with pytest.raises(RecordingOpenError) as reading_beside_the_check:  # how the review window opens
+        open_recording(path, preload=True)
+    assert str(reading_beside_the_check.value) == str(error.value)
     try:  # the library lists without the full check: it may open, or refuse, nothing else
         open_recording(path, verify=False).close()
     except RecordingOpenError:

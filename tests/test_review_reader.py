@@ -36,6 +36,7 @@ from monitor.review import (
     RecordingOpenError,
     open_recording,
 )
+from monitor.review import opening as opening_module
 from monitor.review import reader as reader_module
 from monitor.session import InfusionSession
 
@@ -293,11 +294,12 @@ def test_missing_values_are_nan_in_the_series_never_numbers(tmp_path):
 
 
 def test_series_is_one_indexed_query_per_parameter(session_file):
-    """Fast for an 8-hour file because SQLite walks the (parameter, host_time) index."""
+    """Fast for a 24-hour file because SQLite reads the series from the covering index
+    (parameter, host_time, value, quality), in time order, without visiting the table."""
     db = sqlite3.connect(session_file)
     plan = " ".join(str(row) for row in db.execute(
         "EXPLAIN QUERY PLAN " + reader_module.SERIES_SQL, ("HR",)))
-    assert "readings_by_parameter_time" in plan and "TEMP B-TREE" not in plan
+    assert "COVERING INDEX readings_series" in plan and "TEMP B-TREE" not in plan
 
 
 def test_the_summary_reproduces_the_baseline_the_dashboard_froze(session_file):
@@ -413,7 +415,7 @@ def test_unreadable_file_is_refused(tmp_path, monkeypatch, session_file):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(reader_module, "open", denied, raising=False)
+    monkeypatch.setattr(opening_module, "open", denied, raising=False)
     error = _refused(session_file, "permission to read", "user who recorded it")
     assert error.reason == "cannot be read"
 
@@ -565,7 +567,7 @@ def test_a_killed_recording_on_a_folder_sqlite_cannot_use_is_explained(tmp_path,
     def cannot(*args, **kwargs):
         raise sqlite3.OperationalError("unable to open database file")
 
-    monkeypatch.setattr(reader_module.sqlite3, "connect", cannot)
+    monkeypatch.setattr(opening_module.sqlite3, "connect", cannot)
     error = _refused(path, "-wal", "folder you can write to")
     assert error.reason == "cannot be read"
 

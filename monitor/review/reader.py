@@ -1,74 +1,37 @@
-"""Open a session recording for review and export, read-only, refusing anything that is not one.
+"""A session recording, read-only: its metadata, events, phases and every parameter's series.
 
-:func:`open_recording` checks, in this order, that the file exists and is a
-regular file that can be read, that it is an SQLite database, that it is an
-Infusion Room Monitor recording (``PRAGMA application_id``), that this program
-knows its format version (``PRAGMA user_version``), that its tables are all
-there, and (unless ``verify=False``) that SQLite finds every page intact and
-every cell the reader uses holds the type the writer gives it. Each refusal is a
-:class:`RecordingOpenError` whose text names the file, says what is wrong and
-what to do.
-
-The file is opened through a ``file:...?mode=ro`` URI, so review never changes
-a recording. A recording whose writer was killed keeps its last committed
-transactions in the ``-wal`` file beside it; a read-only connection reads them
-(SQLite rebuilds its WAL index in the ``-shm`` file, never in the recording),
-so those readings are reviewed and exported like the rest. A recording that
-was closed normally has no ``-wal`` and is opened ``immutable`` (see
-:func:`_connect`), so reviewing it creates no file at all.
-
-Times everywhere are UTC Unix seconds (floats), as stored in ``host_time``.
+:func:`open_recording` refuses anything that is not a sound recording of this
+program (:mod:`monitor.review.opening` says how), and review never changes the
+file. Times everywhere are UTC Unix seconds (floats), as stored in ``host_time``.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 
 from monitor.readings import Parameter
-from monitor.recording import APPLICATION_ID, FORMAT_VERSION
 from monitor.review.events import Event, PhaseRecord, load_events
 from monitor.review.integrity import first_bad_cell
 from monitor.review.metadata import parse_metadata
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-# The columns this reader relies on, per table (format version 1).
-REQUIRED_COLUMNS: Mapping[str, frozenset[str]] = MappingProxyType({
-    "session_info": frozenset({"key", "value"}),
-    "readings": frozenset({"id", "host_time", "device_time", "parameter", "value", "unit", "source", "quality"}),
-    "link_events": frozenset({"id", "host_time", "state", "message"}),
-    "device_status": frozenset({"id", "host_time", "device_time", "conditions"}),
-    "phase_changes": frozenset({"id", "host_time", "phase", "by"}),
-    "annotations": frozenset({"id", "host_time", "kind", "text"}),
-    "alarm_events": frozenset({
-        "id", "host_time", "condition", "priority", "event", "value", "limit_value", "baseline",
-        "phase", "detail",
-    }),
-    "operator_actions": frozenset({"id", "host_time", "action", "detail"}),
-})
+from monitor.review.opening import (
+    RecordingOpenError,
+    Verification,
+    bad_cell,
+    check_file,
+    check_identity,
+    connect,
+    damaged,
+    sqlite_refusal,
+)
 
 SERIES_SQL = "SELECT host_time, value, quality FROM readings WHERE parameter = ? ORDER BY host_time"
-_COPY_AGAIN = "Copy it again from the original recordings folder (with its -wal file, if there is one)."
-
-
-class RecordingOpenError(Exception):
-    """A recording cannot be opened or read; ``str()`` is the full sentence for the user.
-
-    ``reason`` is the short form the session library shows in its status column.
-    """
-
-    def __init__(self, message: str, *, path: Path, reason: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,156 +88,52 @@ class Samples:
         """The same readings and flags with other values (e.g. artefacts blanked)."""
         return Samples(self.parameter, self.times, values, self.flags, self._flag_index)
 
-
 # -- opening ------------------------------------------------------------------------
 
 
-def _refuse(path: Path, problem: str, advice: str, reason: str) -> RecordingOpenError:
-    return RecordingOpenError(f"{path}: {problem}. {advice}", path=path, reason=reason)
-
-
-def _check_file(path: Path) -> None:
-    """Existence, readability and the SQLite signature, before SQLite sees the file."""
-    if not path.exists():
-        raise _refuse(path, "no such file", "Check the name and folder, or pick the session "
-                      "from the library.", "missing")
-    if path.is_dir():
-        raise _refuse(path, "this is a folder, not a recording", "Choose a .irm.sqlite file.",
-                      "not a file")
-    if not path.is_file():  # reading a pipe would block for ever, a device may never end
-        raise _refuse(path, "this is a pipe or a device, not a recording", "Choose a .irm.sqlite file.",
-                      "not a file")
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(len(SQLITE_MAGIC))
-    except PermissionError:
-        raise _refuse(path, "you do not have permission to read this file",
-                      "Open it as the user who recorded it, or ask IT to restore its access.",
-                      "cannot be read") from None
-    except OSError as exc:
-        raise _refuse(path, f"cannot be read ({exc.strerror})",
-                      "Check the drive or network share and try again.", "cannot be read") from None
-    if not head and Path(f"{path}-wal").exists():
-        # Never let SQLite open this: it deletes the -wal of a zero-length database, even read-only.
-        raise _refuse(path, "the file is empty, and the -wal file beside it cannot be read without it",
-                      "Copy the recording again from the original recordings folder, with its -wal file.",
-                      "empty")
-    if not head:
-        raise _refuse(path, "the file is empty: nothing was ever written to it",
-                      "If it was copied, copy it again; otherwise the session was not recorded.",
-                      "empty")
-    if head != SQLITE_MAGIC:
-        if len(head) < len(SQLITE_MAGIC) and SQLITE_MAGIC.startswith(head):
-            raise _refuse(path, "the file is cut short (truncated)", _COPY_AGAIN, "damaged: truncated")
-        raise _refuse(path, "this is not an Infusion Room Monitor recording (not an SQLite "
-                      "database)", "Choose a .irm.sqlite file made by this program.", "not a recording")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """A read-only connection that changes nothing, not even beside the file.
-
-    A -wal file means the writer is still running or was killed: its committed
-    transactions are there, so SQLite must read it (``mode=ro``; SQLite then keeps
-    its WAL index in the -shm file, never in the recording). Without a -wal file
-    everything is in the file itself (a closed session is fully checkpointed, and
-    a recording is never reopened for writing), so it is opened ``immutable``:
-    no -wal or -shm is created, and it also works on read-only media.
-    """
-    uri = path.resolve().as_uri() + "?mode=ro"
-    if not Path(f"{path}-wal").exists():
-        uri += "&immutable=1"
-    return sqlite3.connect(uri, uri=True, check_same_thread=False)
-
-
-def _damaged(path: Path, exc: sqlite3.Error) -> RecordingOpenError:
-    if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
-        return _refuse(path, "this is not an Infusion Room Monitor recording (not an SQLite "
-                       "database)", "Choose a .irm.sqlite file made by this program.", "not a recording")
-    return _refuse(path, f"the recording is damaged ({exc}); it may have been truncated or "
-                   "only partly copied", _COPY_AGAIN, "damaged")
-
-
-def _check_identity(path: Path, conn: sqlite3.Connection) -> int:
-    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if application_id != APPLICATION_ID:
-        if application_id == 0 and not tables:
-            raise _refuse(path, "the file holds no recording data", "If it was copied from another "
-                          "computer, copy its -wal file with it; otherwise the session was not "
-                          "recorded.", "no recording data")
-        raise _refuse(path, "this SQLite file was made by another program, not by the Infusion "
-                      "Room Monitor", "Choose a .irm.sqlite file made by this program.",
-                      "not a recording")
-    if version > FORMAT_VERSION:
-        raise _refuse(path, f"made by a newer version of the program (recording format "
-                      f"{version}; this version reads format {FORMAT_VERSION})",
-                      "Update the Infusion Room Monitor to review it.", "newer format")
-    if version < 1:
-        raise _refuse(path, f"the recording has an unknown format version ({version})",
-                      "It is damaged or was not finished; " + _COPY_AGAIN, "damaged")
-    for table, needed in REQUIRED_COLUMNS.items():
-        if table not in tables:
-            raise _refuse(path, f"the recording is damaged: its {table} table is missing",
-                          _COPY_AGAIN, "damaged")
-        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        if not needed <= columns:
-            missing = ", ".join(sorted(needed - columns))
-            raise _refuse(path, f"the recording is damaged: its {table} table lacks {missing}",
-                          _COPY_AGAIN, "damaged")
-    return version
-
-
-def _bad_cell(path: Path, where: str) -> RecordingOpenError:
-    return _refuse(path, f"the recording is damaged: {where} holds a value this program never writes "
-                   "(edited by another tool?)", _COPY_AGAIN, "damaged")
-
-
-def open_recording(path: Path | str, *, verify: bool = True) -> Recording:
+def open_recording(path: Path | str, *, verify: bool = True, preload: bool = False) -> Recording:
     """Open ``path`` read-only, or raise :class:`RecordingOpenError` saying why not.
 
-    ``verify`` runs SQLite's ``quick_check`` over every page (about 70 ms for an
-    8-hour recording) and checks that every cell review reads holds the type the
-    writer gives it (:mod:`monitor.review.integrity`, about as long again), so
-    damage is found now and not halfway through an export.
+    ``verify`` checks every page and every cell review reads
+    (:class:`~monitor.review.opening.Verification`), on its own thread while this one
+    reads the events and, with ``preload``, every parameter's series (what a review
+    window needs first). Nothing is returned before the check has passed, and damage
+    it finds is reported in its words even when reading stumbled on it first.
     The session library passes ``verify=False`` to list a folder quickly.
     """
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     conn: sqlite3.Connection | None = None
+    verification: Verification | None = None
     try:
-        conn = _connect(path)
-        version = _check_identity(path, conn)
-        if verify:
-            problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-            if problems != ["ok"]:
-                raise _refuse(path, f"the recording is damaged ({problems[0]})", _COPY_AGAIN, "damaged")
-            cell = first_bad_cell(conn)
-            if cell is not None:
-                raise _bad_cell(path, cell)
-        return Recording(path, conn, version)
+        conn = connect(path)
+        version = check_identity(path, conn)
+        verification = Verification(path) if verify else None
+        recording = Recording(path, conn, version)
+        if preload:
+            recording.preload()
     except (TypeError, ValueError, OverflowError) as exc:  # a cell unverified (verify=False) is wrong
         assert conn is not None
-        try:
-            where = first_bad_cell(conn) or f"a stored value ({exc})"
-        except sqlite3.Error:
-            where = f"a stored value ({exc})"
-        finally:
-            conn.close()
-        raise _bad_cell(path, where) from None
-    except RecordingOpenError:
+        found = verification.result() if verification else None
+        if found is None:
+            try:
+                found = bad_cell(path, first_bad_cell(conn) or f"a stored value ({exc})")
+            except sqlite3.Error:
+                found = bad_cell(path, f"a stored value ({exc})")
+        conn.close()
+        raise found from None
+    except (RecordingOpenError, sqlite3.Error) as exc:
         if conn is not None:
             conn.close()
-        raise
-    except sqlite3.Error as exc:
-        if conn is not None:
-            conn.close()
-        if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
-            raise _refuse(path, "cannot be opened: SQLite cannot read its -wal file or create "
-                          "the index beside it (read-only folder?)", "Copy the file and its -wal "
-                          "file to a folder you can write to, then open the copy.",
-                          "cannot be read") from None
-        raise _damaged(path, exc) from None
+        found = verification.result() if verification else None
+        if found is None and isinstance(exc, RecordingOpenError):
+            raise
+        raise found or sqlite_refusal(path, exc) from None
+    found = verification.result() if verification else None
+    if found is not None:
+        recording.close()
+        raise found
+    return recording
 
 
 # -- the open recording -----------------------------------------------------------------
@@ -310,7 +169,7 @@ class Recording:
             with self._lock:
                 return work()
         except sqlite3.Error as exc:
-            raise _damaged(self.path, exc) from None
+            raise damaged(self.path, exc) from None
 
     def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
         return self._guard(lambda: self._conn.execute(sql, args).fetchall())
@@ -363,6 +222,11 @@ class Recording:
         samples = Samples(parameter, times, values, flags)
         self._samples[parameter] = samples
         return samples
+
+    def preload(self) -> None:
+        """Read every parameter's series now: a review window draws them all at once."""
+        for parameter in Parameter:
+            self.samples(parameter)
 
     def series(self, parameter: Parameter | str) -> tuple[np.ndarray, np.ndarray]:
         """``(times, values)``: UTC Unix seconds, and the values with NaN where there was none."""

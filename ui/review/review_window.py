@@ -43,7 +43,7 @@ _last_export_folder: Path | None = None
 
 def open_review(path: Path | str, theme: str = "dark", save_dialog: SaveDialog | None = None) -> ReviewWindow:
     """Open ``path`` (fully checked) in a new window; :class:`RecordingOpenError` if it cannot be."""
-    recording = open_recording(path)
+    recording = open_recording(path, preload=True)
     try:
         return ReviewWindow(recording, theme, save_dialog)
     except BaseException:
