@@ -12,7 +12,7 @@ a handful of alarm events, and the session metadata ``infusion-monitor live`` wr
   runs until the chart's first Paint event: open *and draw*.
 * Peer: the same 8 hours written as ``.vital`` by ``vitaldb.VitalFile.to_vital``
   and read back by ``vitaldb.VitalFile(path)`` plus ``to_numpy`` of every track at
-  1 s; against ``open_recording`` plus ``series`` of every parameter (the arrays
+  1 s; against ``open_recording(path, preload=True)`` plus ``series`` of every parameter (the arrays
   a chart draws). Runs alternate A, B, A, B; the figure is the median per-pair
   ratio (vitaldb time / ours).
 * Export: ``monitor.export.export(path, fmt, out)`` to a new file, per format.
@@ -157,7 +157,7 @@ def _ours(path: Path) -> float:
     from monitor.review.reader import open_recording
 
     t0 = time.perf_counter()
-    with open_recording(path) as recording:
+    with open_recording(path, preload=True) as recording:  # as the review window opens it
         for parameter in recording.parameters():
             recording.series(parameter)
     return time.perf_counter() - t0
