@@ -52,6 +52,13 @@ _ITEM_ERRORS = frozenset({
     25,  # SQLITE_RANGE
 })
 MAX_PENDING = 500_000  # about 12 h of every parameter at 1 Hz, held in memory while the disk is failing
+# The writer's SQLite page cache, in KiB. The writer only appends: each commit touches the
+# rightmost leaf of the readings table, one leaf per parameter of the readings_series index
+# and their parents, a few dozen 4 KiB pages. SQLite's default (2 MiB) would instead fill,
+# over a session, with pages the writer never reads again (the OS keeps the file cached
+# anyway): 2 MiB of the program's memory held for nothing. 256 KiB holds the working set
+# with room to spare; measured over a simulated 8-hour session, commits are no slower.
+WRITER_CACHE_KIB = 256
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS session_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -153,6 +160,11 @@ def _is_item_error(exc: sqlite3.Error) -> bool:
     return code is not None and code & 0xFF in _ITEM_ERRORS
 
 
+def _bound_cache(conn: sqlite3.Connection) -> None:
+    """Limit the writer's page cache to :data:`WRITER_CACHE_KIB` (why: see there)."""
+    conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+
+
 def create_recording(path: Path) -> None:
     """Create an empty recording at ``path`` that only its owner can read.
 
@@ -231,6 +243,7 @@ class SessionRecorder:
     def _connect(self) -> sqlite3.Connection:
         try:
             conn = open_wal(self.path)
+            _bound_cache(conn)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
             conn.executescript(SCHEMA)
@@ -319,6 +332,7 @@ class SessionRecorder:
         if self._keeper.lost is not None:
             restored = self._keeper.restore(self._conn)
             if restored is not None:
+                _bound_cache(restored)
                 self._conn = restored
 
     def _note_failure(self, exc: BaseException) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from devices import registry
@@ -12,7 +15,7 @@ from devices.simulator.inprocess import start_simulator
 from monitor.clock import ScaledClock
 from monitor.recording import SessionRecorder
 from monitor.session import Phase
-from ui.app import LiveOptions, build_live
+from ui.app import LiveOptions, build_live, keep_large_buffers_out_of_the_heap
 
 
 def test_simulated_session_fills_the_dashboard_follows_the_scenario_and_records_it(qtbot, tmp_path):
@@ -99,3 +102,17 @@ def test_starting_without_a_baseline_bp_needs_a_confirmation_that_is_logged(qtbo
     assert asked == ["caution", "caution"]
     action = sqlite3.connect(path).execute("SELECT action FROM operator_actions").fetchone()
     assert action == ("start_confirmed_despite_caution",)
+
+
+def test_large_buffers_get_their_own_mapping_on_glibc_and_nothing_changes_elsewhere(monkeypatch):
+    """The dashboard fixes glibc's mmap threshold so Qt's large images never fragment the heap
+    (ui.app.keep_large_buffers_out_of_the_heap); on another platform it leaves the allocator alone."""
+    try:
+        glibc = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
+    except (ValueError, OSError, AttributeError):
+        glibc = False
+    if not glibc:
+        pytest.skip("glibc only")
+    assert keep_large_buffers_out_of_the_heap() is True
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert keep_large_buffers_out_of_the_heap() is False

@@ -133,3 +133,29 @@ def test_domain_events_are_stored_through_their_to_record_hook(tmp_path):
     recorder.close()
     row = sqlite3.connect(path).execute("SELECT host_time, phase, by FROM phase_changes").fetchone()
     assert row == (T0.timestamp(), "infusion", "nurse")
+
+
+def test_the_writer_keeps_a_small_page_cache_also_after_restoring_a_deleted_file(tmp_path, monkeypatch):
+    """The writer only appends: its SQLite page cache is bounded (monitor.recording.WRITER_CACHE_KIB),
+    not SQLite's 2 MiB default, on the first connection and on the one a restore opens."""
+    import monitor.recording as recording
+
+    bounded: list[int] = []
+    original = recording._bound_cache
+
+    def spy(conn: sqlite3.Connection) -> None:
+        original(conn)
+        bounded.append(conn.execute("PRAGMA cache_size").fetchone()[0])
+
+    monkeypatch.setattr(recording, "_bound_cache", spy)
+    path = tmp_path / "s.irm.sqlite"
+    recorder = SessionRecorder(path, {})
+    for i in range(50):
+        recorder.add(hr(70, i))
+    path.unlink()  # deleted while recording: close() notices and restores it from the open connection
+    recorder.close()
+
+    assert bounded == [-recording.WRITER_CACHE_KIB, -recording.WRITER_CACHE_KIB]
+    assert recording.WRITER_CACHE_KIB < 2000  # smaller than SQLite's default (2000 KiB)
+    count = sqlite3.connect(path).execute("SELECT count(*) FROM readings").fetchone()[0]
+    assert count == 50

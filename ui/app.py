@@ -7,7 +7,9 @@ model, everything that matters is written to the recording.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -40,6 +42,9 @@ from ui.dashboard.window import DashboardWindow
 
 log = logging.getLogger(__name__)
 TICK_MS = 500  # alarm timers and the scenario timeline; readings themselves are pushed
+# glibc's mallopt() parameters (<malloc.h>) and the size from which a buffer gets its own mapping.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+OWN_MAPPING_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -215,6 +220,40 @@ def _recording_text(live: LiveSession) -> str:
     return f"Recording  {live.recorder.path.name}"
 
 
+def keep_large_buffers_out_of_the_heap() -> bool:
+    """Give every buffer of :data:`OWN_MAPPING_BYTES` or more its own mapping, for the whole session.
+
+    Why: the dashboard runs for hours, and Qt re-creates its large buffers as the view
+    changes: the window's backing store (about 6 MB), the chart's cached background and
+    axes (1.2-1.8 MB each, a new size whenever the axis labels change). glibc first gives
+    such buffers their own mapping, returned to the system when freed, but its *dynamic*
+    threshold rises to the size of the first one freed, and from then on they are carved
+    out of the main heap instead. There they leave holes that smaller, long-lived objects
+    settle above, so the heap keeps its high-water mark: measured, the main heap grew by
+    1-4 MB at a random moment of an 8-hour session and never shrank. A fixed threshold
+    (glibc's ``mallopt``, as ``MALLOC_MMAP_THRESHOLD_`` would set it) keeps the heap for
+    small objects; the cost is one mmap/munmap per large buffer, and Qt re-creates them only
+    when the view changes (measured: about one every three seconds at 150x speed).
+    The trim threshold is fixed at twice that, glibc's own ratio, so a freed top of the
+    heap is returned without trimming on every paint.
+    Linux with glibc only; elsewhere (or if it fails) nothing changes. Returns whether it was set.
+    """
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION") if sys.platform.startswith("linux") else None
+        glibc = (libc or "").startswith("glibc")
+        mallopt = ctypes.CDLL(None).mallopt if glibc else None  # the C library Python allocates with
+    except (OSError, ValueError, AttributeError):  # no such confstr name, no such function
+        mallopt = None
+    if mallopt is None:
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    done = (mallopt(M_MMAP_THRESHOLD, OWN_MAPPING_BYTES) == 1
+            and mallopt(M_TRIM_THRESHOLD, 2 * OWN_MAPPING_BYTES) == 1)
+    if not done:
+        log.warning("could not set the allocator's thresholds; memory use may creep up over a session")
+    return done
+
+
 def run_live(
     options: LiveOptions,
     clock: Clock,
@@ -223,6 +262,7 @@ def run_live(
     list_ports: Callable,
 ) -> int:
     """Open the dashboard; with no port given, ask for one first (remembered between runs)."""
+    keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Infusion Room Monitor")
     if options.port is None:
