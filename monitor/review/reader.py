@@ -7,9 +7,11 @@ file. Times everywhere are UTC Unix seconds (floats), as stored in ``host_time``
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -87,6 +89,39 @@ class Samples:
     def with_values(self, values: np.ndarray) -> Samples:
         """The same readings and flags with other values (e.g. artefacts blanked)."""
         return Samples(self.parameter, self.times, values, self.flags, self._flag_index)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a series is read (about 15 % of a 24-hour review's load).
+
+    A series arrives as one tuple per reading, and every 700 new tuples start a
+    collection; as tens of thousands of them stay alive those escalate to full
+    collections over every object of the program. The rows are tuples of numbers
+    and strings, which cannot form cycles, so there is nothing for it to find.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _samples_from_rows(parameter: Parameter, rows: list[tuple]) -> Samples:
+    """``(host_time, value, quality)`` rows (see :data:`SERIES_SQL`) as arrays and flag sets."""
+    if rows:
+        times = np.fromiter((r[0] for r in rows), dtype=float, count=len(rows))
+        values = np.array([r[1] for r in rows], dtype=float)  # None -> NaN
+    else:
+        times, values = np.empty(0), np.empty(0)
+    interned = {q: frozenset(filter(None, q.split(","))) for q in {r[2] for r in rows}}
+    flags = tuple(interned[r[2]] for r in rows)
+    times.flags.writeable = False  # shared by every caller: nobody may change them
+    values.flags.writeable = False
+    return Samples(parameter, times, values, flags)
+
 
 # -- opening ------------------------------------------------------------------------
 
@@ -205,23 +240,11 @@ class Recording:
         """All readings of ``parameter`` (one indexed query, cached)."""
         parameter = Parameter(parameter)
         cached = self._samples.get(parameter)
-        if cached is not None:
-            return cached
-        rows = self._query(SERIES_SQL, (parameter.value,))
-        if rows:
-            times = np.fromiter((r[0] for r in rows), dtype=float, count=len(rows))
-            values = np.array([r[1] for r in rows], dtype=float)  # None -> NaN
-        else:
-            times, values = np.empty(0), np.empty(0)
-        interned: dict[str, frozenset[str]] = {}
-        for q in {r[2] for r in rows}:
-            interned[q] = frozenset(filter(None, q.split(",")))
-        flags = tuple(interned[r[2]] for r in rows)
-        times.flags.writeable = False  # shared by every caller: nobody may change them
-        values.flags.writeable = False
-        samples = Samples(parameter, times, values, flags)
-        self._samples[parameter] = samples
-        return samples
+        if cached is None:
+            with _collector_paused():
+                cached = _samples_from_rows(parameter, self._query(SERIES_SQL, (parameter.value,)))
+            self._samples[parameter] = cached
+        return cached
 
     def preload(self) -> None:
         """Read every parameter's series now: a review window draws them all at once."""
@@ -235,7 +258,8 @@ class Recording:
 
     def rows(self) -> Iterator[tuple[float, str, float | None]]:
         """Every reading as ``(host_time, parameter, value)``, by time then arrival."""
-        rows = self._query("SELECT host_time, parameter, value FROM readings ORDER BY id")
+        with _collector_paused():
+            rows = self._query("SELECT host_time, parameter, value FROM readings ORDER BY id")
         # Arrival order is time order unless the computer's clock was set back; a stable sort
         # of rows already in order is one pass, where SQLite's ORDER BY host_time sorted them all.
         rows.sort(key=itemgetter(0))
