@@ -72,8 +72,9 @@ CREATE TABLE IF NOT EXISTS readings (
     source TEXT NOT NULL,         -- protocol: datex, masimo, intellivue
     quality TEXT NOT NULL         -- comma-separated flags, '' when none
 );
--- Covering: review reads a parameter's series from this index alone, never the table (twice as fast)
-CREATE INDEX IF NOT EXISTS readings_series ON readings (parameter, host_time, value, quality);
+-- Covering: review reads a parameter's series from this index alone, never the table (twice as
+-- fast), in time order and, within one time, in order of arrival (id)
+CREATE INDEX IF NOT EXISTS readings_series ON readings (parameter, host_time, id, value, quality);
 CREATE TABLE IF NOT EXISTS link_events (
     id INTEGER PRIMARY KEY, host_time REAL NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL
 );

@@ -295,11 +295,38 @@ def test_missing_values_are_nan_in_the_series_never_numbers(tmp_path):
 
 def test_series_is_one_indexed_query_per_parameter(session_file):
     """Fast for a 24-hour file because SQLite reads the series from the covering index
-    (parameter, host_time, value, quality), in time order, without visiting the table."""
+    (parameter, host_time, id, value, quality), in time order, without visiting the table."""
     db = sqlite3.connect(session_file)
     plan = " ".join(str(row) for row in db.execute(
         "EXPLAIN QUERY PLAN " + reader_module.SERIES_SQL, ("HR",)))
     assert "COVERING INDEX readings_series" in plan and "TEMP B-TREE" not in plan
+
+
+def test_readings_of_one_time_keep_their_order_of_arrival(tmp_path):
+    """Two records decoded from one read carry the same time: the later one is the newer value,
+    whatever the numbers (the index orders by time, then arrival, never by value)."""
+    path = record(tmp_path / "ties.irm.sqlite", [
+        reading(Parameter.HR, 90, 5), reading(Parameter.HR, 80, 5), reading(Parameter.HR, 85, 4)])
+    with open_recording(path) as rec:
+        times, values = rec.series(Parameter.HR)
+    assert values.tolist() == [85, 90, 80]
+
+
+def test_recordings_with_the_first_index_are_read_in_the_same_order_without_sorting(session_file, tmp_path):
+    """Recordings made before the covering index carry (parameter, host_time): still no sort."""
+    older = tmp_path / "older.irm.sqlite"
+    shutil.copy(session_file, older)
+    db = sqlite3.connect(older)
+    db.executescript("DROP INDEX readings_series; "
+                     "CREATE INDEX readings_by_parameter_time ON readings (parameter, host_time);")
+    plan = " ".join(str(row) for row in db.execute("EXPLAIN QUERY PLAN " + reader_module.SERIES_SQL, ("HR",)))
+    db.close()
+    assert "readings_by_parameter_time" in plan and "TEMP B-TREE" not in plan
+    with open_recording(older) as old, open_recording(session_file) as new:
+        for parameter in Parameter:
+            before, now = old.samples(parameter), new.samples(parameter)
+            assert np.array_equal(before.times, now.times) and before.flags == now.flags
+            assert np.array_equal(before.values, now.values, equal_nan=True)
 
 
 def test_the_summary_reproduces_the_baseline_the_dashboard_froze(session_file):

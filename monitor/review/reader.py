@@ -33,7 +33,7 @@ from monitor.review.opening import (
     sqlite_refusal,
 )
 
-SERIES_SQL = "SELECT host_time, value, quality FROM readings WHERE parameter = ? ORDER BY host_time"
+SERIES_SQL = "SELECT host_time, value, quality FROM readings WHERE parameter = ? ORDER BY host_time, id"
 
 
 @dataclass(frozen=True, slots=True)
