@@ -17,6 +17,7 @@ from __future__ import annotations
 import binascii
 import logging
 import re
+from binascii import crc_hqx
 from collections import Counter
 from dataclasses import dataclass
 
@@ -97,18 +98,31 @@ class FrameError(ValueError):
     """Why an un-escaped frame was rejected; the text goes into FrameStats.details."""
 
 
-def check_frame(raw: bytes) -> Frame:
-    """Validate an un-escaped frame (header + user data + FCS) per §B.2/§B.7."""
+# CRC-16/X-25 run over a frame *and* its FCS (low byte first) always ends in one constant
+# register value, the "good residue" (0xF0B8 in the reflected form, 0x1D0F as crc_hqx of
+# the bit-reversed bytes keeps it); and for a given body exactly one FCS gives it (the
+# register update is a bijection of the 16 FCS bits). So ``residue == _GOOD_RESIDUE`` is
+# the same test as ``fcs(body) == received``, without slicing off the body or reversing.
+_GOOD_RESIDUE = 0x1D0F
+
+
+def checked_user_data(raw: bytes) -> bytes:
+    """The user data of an un-escaped frame (header + user data + FCS); FrameError if it
+    fails a check of §B.2/§B.7, tested in this order: length, FCS, header, length field."""
     if len(raw) < HEADER_LEN + FCS_LEN:
         raise FrameError("too short")
-    body, received = raw[:-FCS_LEN], int.from_bytes(raw[-FCS_LEN:], "little")
-    if fcs(body) != received:
+    if binascii.crc_hqx(raw.translate(_BIT_REVERSED), 0xFFFF) != _GOOD_RESIDUE:
         raise FrameError("FCS mismatch")
-    if body[0] != PROTOCOL_ID or body[1] != MESSAGE_TYPE:
+    if raw[0] != PROTOCOL_ID or raw[1] != MESSAGE_TYPE:
         raise FrameError("not a Data Export header")
-    if int.from_bytes(body[2:4], "big") != len(body) - HEADER_LEN:
+    if (raw[2] << 8 | raw[3]) != len(raw) - HEADER_LEN - FCS_LEN:
         raise FrameError("length field does not match the user data")
-    return Frame(user_data=bytes(body[HEADER_LEN:]))
+    return bytes(raw[HEADER_LEN:-FCS_LEN])
+
+
+def check_frame(raw: bytes) -> Frame:
+    """Validate an un-escaped frame (header + user data + FCS) per §B.2/§B.7."""
+    return Frame(user_data=checked_user_data(raw))
 
 
 class Deframer:
@@ -119,7 +133,8 @@ class Deframer:
     """
 
     def __init__(self) -> None:
-        self._pending: bytearray | None = None  # escaped bytes after a BOF; None = hunting
+        self._in_frame = False  # a BOF was seen and no EOF yet; False = hunting for a BOF
+        self._pending = bytearray()  # the escaped bytes of that frame from earlier chunks
         self._ok = 0
         self._bad = 0
         self._discarded = 0
@@ -132,74 +147,93 @@ class Deframer:
 
     def reset(self) -> None:
         """Forget a partial frame (e.g. after the port was reopened); keep the counts."""
-        self._pending = None
+        self._in_frame = False
+        self._pending.clear()
 
     def feed(self, data: bytes) -> list[Frame]:
         """Consume received bytes; return the frames they complete, in order."""
-        frames: list[Frame] = []
+        return [Frame(user_data) for user_data in self.feed_user_data(data)]
+
+    def feed_user_data(self, data: bytes) -> list[bytes]:
+        """:meth:`feed`, giving each checked frame's user data alone.
+
+        The host session's path: it needs only the bytes (a Frame per frame was an
+        object made and dropped for every reply). One pass over the chunk with
+        ``bytes.find`` (memchr, far cheaper than a regex); a frame wholly inside the
+        chunk is checked straight from a slice of it, without the pending buffer.
+        """
+        frames: list[bytes] = []
         pos, end = 0, len(data)
+        pending, in_frame = self._pending, self._in_frame
         while pos < end:
-            if self._pending is None:
-                pos = self._hunt(data, pos)
+            if not in_frame:  # hunting: bytes outside BOF...EOF are ignored (§B.7)
+                start = data.find(BOF, pos)
+                if start < 0:
+                    self._discard(end - pos)
+                    break
+                if start > pos:
+                    self._discard(start - pos)
+                in_frame, pos = True, start + 1
                 continue
-            # the first BOF or EOF: two memchr scans (bytes.find) cost far less than a regex
             eof = data.find(EOF, pos)
             bof = data.find(BOF, pos, end if eof < 0 else eof)
             at = bof if bof >= 0 else eof
-            if at < 0:
-                self._pending += data[pos:]
-                self._limit_pending()
+            if at < 0:  # the frame goes on in the next chunk
+                pending += data[pos:]
+                if len(pending) > MAX_ESCAPED_LEN:
+                    self._reject("no EOF within the maximum frame length", len(pending) + 1)
+                    pending.clear()
+                    in_frame = False
                 break
-            self._pending += data[pos:at]
-            pos = at + 1
             if at == eof:
-                frame = self._complete(self._pending)
-                self._pending = None
-                if frame is not None:
-                    frames.append(frame)
+                in_frame = False
+                if pending:
+                    escaped = b"".join((pending, data[pos:at]))
+                    pending.clear()
+                else:
+                    escaped = data[pos:at]
+                size = len(escaped)
+                # The usual frame, checked inline: no escapes (so nothing to undo and no
+                # abort), and it passes every check of checked_user_data, in its order.
+                # Anything else goes through _complete, which gives the reason.
+                if (ESC not in escaped and HEADER_LEN + FCS_LEN <= size <= MAX_ESCAPED_LEN
+                        and crc_hqx(escaped.translate(_BIT_REVERSED), 0xFFFF) == _GOOD_RESIDUE
+                        and escaped[0] == PROTOCOL_ID and escaped[1] == MESSAGE_TYPE
+                        and (escaped[2] << 8 | escaped[3]) == size - HEADER_LEN - FCS_LEN):
+                    self._ok += 1
+                    frames.append(bytes(escaped[HEADER_LEN:-FCS_LEN]))
+                elif (user_data := self._complete(escaped)) is not None:
+                    frames.append(user_data)
             else:  # BOF inside a frame: §B.7 says start again, drop the partial bytes
-                self._restart_frame()
+                partial = len(pending) + at - pos
+                if partial:
+                    self._reject("BOF inside a frame", partial + 1)
+                else:  # a repeated BOF loses nothing
+                    self._discard(1)
+                pending.clear()
+            pos = at + 1
+        self._in_frame = in_frame
         return frames
 
-    def _hunt(self, data: bytes, pos: int) -> int:
-        """Skip bytes outside BOF…EOF (§B.7: ignore them); return where to continue."""
-        start = data.find(BOF, pos)
-        if start < 0:
-            self._discard(len(data) - pos)
-            return len(data)
-        self._discard(start - pos)
-        self._pending = bytearray()
-        return start + 1
-
-    def _restart_frame(self) -> None:
-        assert self._pending is not None
-        if self._pending:
-            self._reject("BOF inside a frame", len(self._pending) + 1)
-        else:  # a repeated BOF loses nothing
-            self._discard(1)
-        self._pending = bytearray()
-
-    def _complete(self, escaped: bytearray) -> Frame | None:
-        wire_len = len(escaped) + 2
-        if len(escaped) > MAX_ESCAPED_LEN:  # as when it arrives in pieces: chunking never matters
+    def _complete(self, escaped: bytes | bytearray) -> bytes | None:
+        """The user data of the escaped bytes between a BOF and an EOF, or None (counted)."""
+        size = len(escaped)
+        wire_len = size + 2
+        if size > MAX_ESCAPED_LEN:  # as when it arrives in pieces: chunking never matters
             self._reject("no EOF within the maximum frame length", wire_len)
             return None
-        trailing_escapes = len(escaped) - len(escaped.rstrip(b"\x7d"))
-        if trailing_escapes % 2:
-            self._reject("aborted (7D C1)", wire_len)
-            return None
+        if size and escaped[-1] == ESC:  # an odd run of 7D before the EOF is the abort sequence
+            trailing_escapes = size - len(escaped.rstrip(b"\x7d"))
+            if trailing_escapes % 2:
+                self._reject("aborted (7D C1)", wire_len)
+                return None
         try:
-            frame = check_frame(unescape(bytes(escaped)))
+            user_data = checked_user_data(unescape(escaped))
         except FrameError as err:
             self._reject(str(err), wire_len)
             return None
         self._ok += 1
-        return frame
-
-    def _limit_pending(self) -> None:
-        if self._pending is not None and len(self._pending) > MAX_ESCAPED_LEN:
-            self._reject("no EOF within the maximum frame length", len(self._pending) + 1)
-            self._pending = None
+        return user_data
 
     def _reject(self, reason: str, wire_len: int) -> None:
         log.debug("IntelliVue frame dropped: %s (%d bytes)", reason, wire_len)

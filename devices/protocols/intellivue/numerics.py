@@ -32,6 +32,7 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from devices.protocols.intellivue import nomenclature as nom
 from devices.protocols.intellivue.floattype import FloatSpecial, encode_float
@@ -44,12 +45,14 @@ from devices.protocols.intellivue.values import (
     _value_and_quality,
     decode_compound,
 )
-from devices.protocols.intellivue.wire import DecodeError, decode_bcd_time, encode_bcd_time, tick_delta, u16
+from devices.protocols.intellivue.wire import DecodeError, decode_bcd_time, encode_bcd_time, u16
 from monitor.readings import Observation, Parameter, Quality
 
 log = logging.getLogger(__name__)
 
 TICK_MICROSECONDS = 125
+_U32 = 1 << 32
+_T = TypeVar("_T")
 
 
 # --- time ------------------------------------------------------------------------------------
@@ -67,9 +70,11 @@ class TimeBase:
 
         None if that falls outside the calendar (a damaged MDS time near year 1 or 9999).
         """
-        ticks = tick_delta(rel_time, self.rel_time)
+        ticks = (rel_time - self.rel_time) % _U32  # wire.tick_delta, inlined: once per reply
+        if ticks >= _U32 // 2:
+            ticks -= _U32
         try:
-            return self.abs_time + timedelta(microseconds=ticks * TICK_MICROSECONDS)
+            return self.abs_time + timedelta(0, 0, ticks * TICK_MICROSECONDS)
         except OverflowError:
             return None
 
@@ -181,27 +186,49 @@ def _template(obj: ObservationPoll) -> _Template:
     return template
 
 
-def _observation_maker() -> Callable[[Parameter, float | None, Quality, datetime | None], Observation]:
-    """A constructor of Observations whose (parameter, value, quality) was already checked.
+def _observation_twin() -> type | None:
+    """A plain class with Observation's slots, whose instances become Observations.
 
-    ``Observation(...)`` costs about 3 µs, most of it the Quality flag arithmetic of its
-    invariant check; filling the four slots of a new instance costs 0.6 µs, and a poll
-    reply makes one per value every second. The result is an ordinary, equal and
-    immutable Observation. Only used with triples :func:`_template` checked; if
-    Observation ever has other fields, the ordinary constructor is used instead.
+    Why: a poll reply makes an Observation per value every second, and the decoder's
+    budget is about 2 µs a value. ``Observation(...)`` costs about 3 µs (most of it the
+    Quality arithmetic of its invariant check); filling a frozen dataclass's slots
+    through their descriptors (the only way past its ``__setattr__``) about 1 µs;
+    storing to a plain class's slots and then setting ``__class__`` a third of that.
+    CPython allows that assignment only between classes of identical layout (same slots
+    in the same order) and raises otherwise; the result is an ordinary, equal and
+    immutable Observation. Only used for (parameter, value, quality) triples that
+    :func:`_template` checked through a real Observation. None if Observation is not
+    the four-slot class this expects: then the ordinary constructor is used.
     """
     names = ("parameter", "value", "quality", "device_time")
-    if tuple(f.name for f in fields(Observation)) != names or not hasattr(Observation, "__slots__"):
+    if getattr(Observation, "__slots__", None) != names or tuple(f.name for f in fields(Observation)) != names:
+        return None
+    twin = type("_ObservationSlots", (), {"__slots__": names})
+    probe = object.__new__(twin)
+    probe.parameter, probe.value, probe.quality, probe.device_time = Parameter.HR, 60.0, Quality.NONE, None
+    try:
+        probe.__class__ = Observation
+    except TypeError:
+        return None
+    expected = Observation(Parameter.HR, 60.0, Quality.NONE, None)
+    return twin if type(probe) is Observation and probe == expected else None
+
+
+OBSERVATION_TWIN = _observation_twin()
+
+
+def _observation_maker() -> Callable[[Parameter, float | None, Quality, datetime | None], Observation]:
+    """A constructor of Observations whose (parameter, value, quality) was already checked
+    (see :func:`_observation_twin`); the ordinary constructor where the twin is unavailable."""
+    twin = OBSERVATION_TWIN
+    if twin is None:
         return Observation
     new = object.__new__
-    set_parameter, set_value, set_quality, set_time = (vars(Observation)[n].__set__ for n in names)
 
     def make(parameter: Parameter, value: float | None, quality: Quality, when: datetime | None) -> Observation:
-        obs = new(Observation)
-        set_parameter(obs, parameter)
-        set_value(obs, value)
-        set_quality(obs, quality)
-        set_time(obs, when)
+        obs = new(twin)
+        obs.parameter, obs.value, obs.quality, obs.device_time = parameter, value, quality, when
+        obs.__class__ = Observation
         return obs
 
     return make
@@ -277,22 +304,50 @@ class SourceSelector:
         if reply_key != self._key:
             self._key, self._best = reply_key, {}
         chosen: list[Observation] = []
-        scored = [((0 if r.has_number else 1, r.rank), r) for r in readings]  # _score, inlined
-        scored.sort(key=_first)
-        for score, reading in scored:
-            best = self._best.get(reading.group)
-            if best is None or score < best:
-                self._best[reading.group] = score
-                chosen.extend(reading.observations)
+        candidates = [((0 if r.has_number else 1, r.rank), r.group, r) for r in readings]  # _score, inlined
+        for reading in choose(candidates, self._best):
+            chosen.extend(reading.observations)
         return chosen
+
+    def starts_afresh(self, reply_key: object) -> bool:
+        """True if :meth:`select` with this key would start from no choices at all."""
+        return reply_key != self._key
+
+    def best_so_far(self) -> tuple[tuple[str, tuple[int, int]], ...]:
+        """The best score per group chosen so far in the current reply (see :meth:`adopt`)."""
+        return tuple(self._best.items())
+
+    def adopt(self, reply_key: object, best: dict[str, tuple[int, int]]) -> None:
+        """Take the state :meth:`select` leaves when its choices for ``reply_key`` end with ``best``.
+
+        For a caller that made the same choice with :func:`choose` itself (the
+        session's fast path, :mod:`devices.protocols.intellivue.fastpath`).
+        """
+        self._key, self._best = reply_key, best
+
+
+def choose(candidates: list[tuple[tuple[int, int], str, _T]], best: dict[str, tuple[int, int]]) -> list[_T]:
+    """The choice :class:`SourceSelector` makes: ``(score, group, item)`` sorted by score
+    (stable), each item kept if it beats its group's best score so far; ``best`` is updated.
+
+    Shared by the selector and the session's fast path, so both choose alike.
+    """
+    candidates.sort(key=_first)
+    chosen: list[_T] = []
+    for score, group, item in candidates:
+        previous = best.get(group)
+        if previous is None or score < previous:
+            best[group] = score
+            chosen.append(item)
+    return chosen
 
 
 def _score(reading: SourceReading) -> tuple[int, int]:
     return (0 if reading.has_number else 1, reading.rank)
 
 
-def _first(pair: tuple[tuple[int, int], SourceReading]) -> tuple[int, int]:
-    return pair[0]
+def _first(candidate: tuple[tuple[int, int], str, object]) -> tuple[int, int]:
+    return candidate[0]
 
 
 # --- monitor side: values -> objects -------------------------------------------------------

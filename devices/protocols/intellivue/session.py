@@ -42,6 +42,7 @@ from collections import Counter
 from datetime import timezone, tzinfo
 
 from devices.protocols import Decoded, LineSettings
+from devices.protocols.intellivue.fastpath import PollReplyDecoder
 from devices.protocols.intellivue.framing import Deframer, encode_frame
 from devices.protocols.intellivue.messages import (
     AssociationControl,
@@ -129,6 +130,7 @@ class IntelliVueSession:
         self._backoff_max_s = backoff_max_s
         self._tz = device_tz
         self._deframer = Deframer()
+        self._replies = PollReplyDecoder()  # keeps only pure results, so it outlives _reset
         self._events: Counter[str] = Counter()
         self._reset()
 
@@ -160,10 +162,16 @@ class IntelliVueSession:
 
     def feed(self, data: bytes, now_s: float) -> list[Decoded]:
         decoded: list[Decoded] = []
-        for frame in self._deframer.feed(data):
+        for user_data in self._deframer.feed_user_data(data):
             self._last_rx_s = now_s
+            # most frames are numerics poll replies: the fast path gives what the general
+            # path below would, or None (anything else, or anything it is unsure of)
+            shown = self._replies.decode(user_data, self._selector, self._time_base, self._tz)
+            if shown is not None:
+                decoded += shown
+                continue
             try:
-                message = parse_message(frame.user_data)
+                message = parse_message(user_data)
             except DecodeError as err:
                 self._count("message not understood", str(err))
                 continue
