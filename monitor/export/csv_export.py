@@ -72,18 +72,17 @@ def _reading_rows(recording: Recording) -> Iterator[tuple[float, list[str | None
     lookup or two: a monitor repeats the same few hundred values all session, so
     each value's text is made once.
     """
-    slots = {p.value: i for i, p in enumerate(Parameter)}
+    width = len(Parameter)
     texts: dict[float | None, str] = {}
     row_time: float | None = None
     cells: list[str | None] = []
-    for host_time, parameter, value in recording.rows():
-        slot = slots.get(parameter)
-        if slot is None:  # not a column of this export (a parameter of a newer version)
+    for host_time, slot, value in recording.indexed_rows():
+        if slot < 0:  # not a column of this export (a parameter of a newer version)
             continue
         if host_time != row_time or cells[slot] is not None:
             if row_time is not None:
                 yield row_time, cells
-            row_time, cells = host_time, [None] * len(slots)
+            row_time, cells = host_time, [None] * width
         text = texts.get(value)
         if text is None:
             text = texts[value] = number_text(value)
