@@ -34,6 +34,7 @@ import struct
 from datetime import datetime, tzinfo
 
 from devices.protocols.intellivue import nomenclature as nom
+from devices.protocols.intellivue.messages import poll_result_span
 from devices.protocols.intellivue.numerics import (
     OBSERVATION_TWIN,
     SourceSelector,
@@ -42,14 +43,15 @@ from devices.protocols.intellivue.numerics import (
     _template,
     choose,
 )
-from devices.protocols.intellivue.polling import ObservationPoll, _read_object
+from devices.protocols.intellivue.polling import (
+    _EXTENDED_HEAD,
+    _SIMPLE_HEAD,
+    ObservationPoll,
+    _read_object,
+)
 from devices.protocols.intellivue.wire import ABS_TIME_UNAVAILABLE, DecodeError
 from monitor.readings import Observation, Parameter, Quality
 
-_DATA_EXPORT_HEAD = struct.Struct(">HHHH")  # session id, presentation context, ROapdu type, length
-_ACTION_RESULT_HEAD = struct.Struct(">HHHHHHHH")  # invoke, command, length, object (3), action, length
-_EXTENDED_HEAD = struct.Struct(">HHI8sHHH")  # as polling._EXTENDED_HEAD
-_SIMPLE_HEAD = struct.Struct(">HI8sHHH")  # as polling._SIMPLE_HEAD
 _LIST_HEAD = struct.Struct(">HH")
 _OBJECT_HEAD = struct.Struct(">HHH")  # obj_handle, then the AttributeList's count and length
 
@@ -180,37 +182,20 @@ class PollReplyDecoder:
         When it returns a list it has also left ``selector`` as the general path would;
         when it returns None it has changed nothing.
         """
-        size = len(data)
-        if size < 8 or type(data) is not bytes or OBSERVATION_TWIN is None:
+        if len(data) < 8 or type(data) is not bytes or OBSERVATION_TWIN is None:
             return None
-        # the ROSE headers, with exactly the checks of messages._well_formed_poll_reply
-        session, _context, ro_type, ro_length = _DATA_EXPORT_HEAD.unpack_from(data)
-        if session != nom.SESSION_ID or ro_length != size - 8:
+        span = poll_result_span(data)  # the ROSE headers, with the general path's checks
+        if span is None:
             return None
-        if ro_type == nom.RO_RESULT:
-            linked, body = False, 8
-        elif ro_type == nom.RO_LINKED_RESULT and size >= 10:
-            linked, body = True, 10
-        else:
-            return None
-        if size - body < 16:
-            return None
-        invoke_id, command, args_length, _c, _x, _h, action_type, result_length = (
-            _ACTION_RESULT_HEAD.unpack_from(data, body)
-        )
-        pos = body + 16
-        end = pos + result_length
-        if (command != nom.CMD_CONFIRMED_ACTION or args_length < 10 or body + 6 + args_length > size
-                or end > body + 6 + args_length):
-            return None
+        linked, invoke_id, action_type, _object, pos, end = span
         # the poll result's fixed fields, as polling.parse_poll_result reads them
         if action_type == nom.NOM_ACT_POLL_MDIB_DATA_EXT:
-            if result_length < _EXTENDED_HEAD.size:
+            if end - pos < _EXTENDED_HEAD.size:
                 return None
             poll_number, _seq, rel_time, abs_time, partition, code, _group = _EXTENDED_HEAD.unpack_from(data, pos)
             pos += _EXTENDED_HEAD.size
         elif action_type == nom.NOM_ACT_POLL_MDIB_DATA:
-            if result_length < _SIMPLE_HEAD.size:
+            if end - pos < _SIMPLE_HEAD.size:
                 return None
             poll_number, rel_time, abs_time, partition, code, _group = _SIMPLE_HEAD.unpack_from(data, pos)
             pos += _SIMPLE_HEAD.size

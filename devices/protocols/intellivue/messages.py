@@ -283,14 +283,16 @@ _ACTION_RESULT_HEAD = struct.Struct(">HHHHHHHH")  # invoke, command, length, obj
 _POLL_ACTIONS = (nom.NOM_ACT_POLL_MDIB_DATA, nom.NOM_ACT_POLL_MDIB_DATA_EXT)
 
 
-def _well_formed_poll_reply(data: bytes) -> PollReply | None:
-    """A RORS/RORLS poll result whose ROSE headers are all consistent, read with two struct
-    unpacks; None for anything else, which the general path then parses (or refuses).
+def poll_result_span(data: bytes) -> tuple[bool, int, int, tuple[int, int, int], int, int] | None:
+    """Where the poll result of a RORS/RORLS poll reply lies, if its ROSE headers are all
+    consistent: ``(linked, invoke_id, action_type, managed_object, start, end)``, with
+    ``linked`` True for a RORLS (its LinkedState is ``data[8:10]``). None for anything else,
+    which the general path then parses (or refuses).
 
     Half the frames a monitor sends, and all the numerics, are poll results; reading
-    their fixed headers field by field was a third of the parse (docs/BENCHMARKS.md).
-    Only frames the general path accepts take this path, and they give the same reply:
-    the poll result itself is read by the same :func:`parse_poll_result`.
+    their fixed headers field by field was a third of the parse (docs/BENCHMARKS.md), so
+    they are read with two struct unpacks, with the checks the general path makes. The
+    session's fast path (``fastpath.py``) and :func:`_well_formed_poll_reply` share it.
     """
     size = len(data)
     if size < 8:
@@ -299,9 +301,9 @@ def _well_formed_poll_reply(data: bytes) -> PollReply | None:
     if session != nom.SESSION_ID or ro_length != size - 8:
         return None
     if ro_type == nom.RO_RESULT:
-        linked, body = None, 8
+        body = 8
     elif ro_type == nom.RO_LINKED_RESULT and size >= 10:
-        linked, body = LinkedState(data[8], data[9]), 10
+        body = 10
     else:
         return None
     if size - body < 16:
@@ -309,16 +311,25 @@ def _well_formed_poll_reply(data: bytes) -> PollReply | None:
     invoke_id, command, args_length, m_class, m_context, m_handle, action_type, result_length = (
         _ACTION_RESULT_HEAD.unpack_from(data, body)
     )
-    result = body + 16
+    start = body + 16
     if (command != nom.CMD_CONFIRMED_ACTION or action_type not in _POLL_ACTIONS or args_length < 10
-            or body + 6 + args_length > size or result + result_length > body + 6 + args_length):
+            or body + 6 + args_length > size or start + result_length > body + 6 + args_length):
         return None
+    return body == 10, invoke_id, action_type, (m_class, m_context, m_handle), start, start + result_length
+
+
+def _well_formed_poll_reply(data: bytes) -> PollReply | None:
+    """A poll reply read through :func:`poll_result_span`; None where that gives None."""
+    span = poll_result_span(data)
+    if span is None:
+        return None
+    linked, invoke_id, action_type, managed_object, start, end = span
     return parse_poll_result(
-        Reader(data, result, result + result_length),
+        Reader(data, start, end),
         invoke_id=invoke_id,
         action_type=action_type,
-        linked=linked,
-        managed_object=(m_class, m_context, m_handle),
+        linked=LinkedState(data[8], data[9]) if linked else None,
+        managed_object=managed_object,
     )
 
 
