@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, Row, group_main, isolated_env, scratch_dir, stat, verdict
+from reliability.harness import stop as stop_process
 
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 TARGET_CPU_QUIET = 3.0
@@ -145,13 +146,7 @@ class LiveProcess:
             raise RuntimeError(f"the program exited ({self.proc.returncode}): {self.proc.stderr.read()[-800:]}")
 
     def stop(self) -> None:
-        if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
 
 
 def _wait_for_data(live: LiveProcess, timeout_s: float = 30.0) -> None:
@@ -184,13 +179,7 @@ class MonitorSimulator:
             raise RuntimeError(f"the simulator did not start: {self.port} {self.proc.stderr.read()[-800:]}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
 
 
 def cpu_windows(scenario: str, warmup_s: float, seconds: float, window_s: float = 5.0) -> tuple[list[float], LiveProcess]:
