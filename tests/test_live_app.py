@@ -115,8 +115,9 @@ class _Mallinfo2(ctypes.Structure):
 def test_a_large_buffer_still_gets_its_own_mapping_after_a_larger_one_was_freed(monkeypatch):
     """What keeps the dashboard's memory flat over a long session (ui.app.keep_large_buffers_out_of_the_heap):
     by default glibc, once a large mapped buffer is freed, serves the next ones from the main heap,
-    where they fragment it for good (Qt frees its 6 MB backing store at start). With the fix a 1 MB
-    buffer still gets its own mapping, returned to the system when freed. Elsewhere: no change."""
+    where they fragment it for good (Qt frees its 6 MB backing store at start). With the fix a large
+    buffer that the heap has no room for still gets its own mapping, returned to the system when
+    freed, instead of growing the heap. Elsewhere: no change."""
     try:
         glibc = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
     except (ValueError, OSError, AttributeError):
@@ -129,11 +130,12 @@ def test_a_large_buffer_still_gets_its_own_mapping_after_a_larger_one_was_freed(
     libc.mallinfo2.restype = _Mallinfo2
 
     assert keep_large_buffers_out_of_the_heap() is True
-    libc.free(libc.malloc(8 << 20))  # without the fix, glibc's threshold would now be 8 MB
+    size = libc.mallinfo2().fordblks + (1 << 20)  # more than the heap has free: it cannot be reused
+    libc.free(libc.malloc(2 * size))  # without the fix, glibc's threshold would now be above size
     mapped_before = libc.mallinfo2().hblkhd
-    block = libc.malloc(1 << 20)
+    block = libc.malloc(size)
     try:
-        assert libc.mallinfo2().hblkhd >= mapped_before + (1 << 20)
+        assert libc.mallinfo2().hblkhd >= mapped_before + size  # its own mapping, not a bigger heap
     finally:
         libc.free(block)
     monkeypatch.setattr(sys, "platform", "darwin")

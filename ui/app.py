@@ -221,7 +221,10 @@ def _recording_text(live: LiveSession) -> str:
 
 
 def keep_large_buffers_out_of_the_heap() -> bool:
-    """Give every buffer of :data:`OWN_MAPPING_BYTES` or more its own mapping, for the whole session.
+    """Never grow the heap for a buffer of :data:`OWN_MAPPING_BYTES` or more: give it its own mapping.
+
+    (glibc still reuses free heap space that fits such a buffer; what it no longer does
+    is extend the heap for one.)
 
     Why: the dashboard runs for hours, and Qt re-creates its large buffers as the view
     changes: the window's backing store (about 6 MB), the chart's cached background and
@@ -231,7 +234,7 @@ def keep_large_buffers_out_of_the_heap() -> bool:
     out of the main heap instead. There they leave holes that smaller, long-lived objects
     settle above, so the heap keeps its high-water mark: measured, the main heap grew by
     1-4 MB at a random moment of an 8-hour session and never shrank. A fixed threshold
-    (glibc's ``mallopt``, as ``MALLOC_MMAP_THRESHOLD_`` would set it) keeps the heap for
+    (glibc's ``mallopt``, as ``MALLOC_MMAP_THRESHOLD_`` would set it) keeps the heap's growth for
     small objects; the cost is one mmap/munmap per large buffer, and Qt re-creates them only
     when the view changes (measured: about one every three seconds at 150x speed).
     The trim threshold is fixed at twice that, glibc's own ratio, so a freed top of the
