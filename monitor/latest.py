@@ -12,12 +12,12 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from monitor.parameters import PARAMETERS
 from monitor.readings import NIBP_PARAMETERS, Parameter, Quality, Reading
 
 # Continuous parameters update every few seconds; NIBP is a discrete measurement
 # that stays valid until the next cuff cycle (typically every 3-15 minutes).
-STALE_AFTER_S: dict[Parameter, float] = {p: 15.0 for p in Parameter}
-STALE_AFTER_S.update({p: 20 * 60.0 for p in NIBP_PARAMETERS})
+STALE_AFTER_S: dict[Parameter, float] = {p: row.stale_after_s for p, row in PARAMETERS.items()}
 
 
 class Freshness(enum.StrEnum):

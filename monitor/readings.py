@@ -11,35 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
-class Parameter(enum.StrEnum):
-    """Vital-sign parameters the product understands, named as in the recordings."""
-
-    HR = "HR"
-    PR = "PR"
-    NIBP_SYS = "NIBP_SYS"
-    NIBP_DIA = "NIBP_DIA"
-    NIBP_MEAN = "NIBP_MEAN"
-    ART_SYS = "ART_SYS"
-    ART_DIA = "ART_DIA"
-    ART_MEAN = "ART_MEAN"
-    SPO2 = "SPO2"
-
-
-UNITS: dict[Parameter, str] = {
-    Parameter.HR: "/min",
-    Parameter.PR: "/min",
-    Parameter.NIBP_SYS: "mmHg",
-    Parameter.NIBP_DIA: "mmHg",
-    Parameter.NIBP_MEAN: "mmHg",
-    Parameter.ART_SYS: "mmHg",
-    Parameter.ART_DIA: "mmHg",
-    Parameter.ART_MEAN: "mmHg",
-    Parameter.SPO2: "%",
-}
-
-NIBP_PARAMETERS = (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN)
-ART_PARAMETERS = (Parameter.ART_SYS, Parameter.ART_DIA, Parameter.ART_MEAN)
+# The catalogue owns the parameters; re-exported because every layer speaks of readings here.
+from monitor.parameters import ART_PARAMETERS, NIBP_PARAMETERS, UNITS, Parameter  # noqa: F401
 
 
 class Quality(enum.Flag):

@@ -442,10 +442,10 @@ def test_bad_file_is_rejected_naming_file_line_and_field(
 
 def test_unknown_fault_parameter_points_at_the_array_element(tmp_path: Path) -> None:
     bad = VALID.replace('kind = "silence"', 'kind = "invalid"\nparameters = [\n  "SPO2",\n'
-                        '  "HRR",\n]')
+                        '  "HRT",\n]')
     message = load_error(tmp_path, bad)
-    assert message == (f"line {line_of(bad, 'HRR')}: faults[0].parameters: unknown parameter "
-                       "'HRR' (did you mean 'HR'?)")
+    assert message == (f"line {line_of(bad, 'HRT')}: faults[0].parameters: unknown parameter "
+                       "'HRT' (did you mean 'HR'?)")
 
 
 def test_overlapping_faults_of_one_kind_are_rejected(tmp_path: Path) -> None:

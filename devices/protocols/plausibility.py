@@ -27,22 +27,13 @@ import logging
 import math
 from collections.abc import Iterable
 
+from monitor.parameters import PARAMETERS
 from monitor.readings import DeviceStatus, Observation, Parameter, Quality
 
 log = logging.getLogger(__name__)
 
-# (lowest, highest) plausible value, in product units.
-PLAUSIBLE: dict[Parameter, tuple[float, float]] = {
-    Parameter.HR: (0.0, 300.0),  # 0 in asystole; adult monitors display up to 300
-    Parameter.PR: (0.0, 300.0),  # Masimo measures 25-240, Philips 30-300
-    Parameter.SPO2: (0.0, 100.0),
-    Parameter.NIBP_SYS: (0.0, 300.0),  # cuffs measure up to about 290 mmHg
-    Parameter.NIBP_DIA: (0.0, 300.0),
-    Parameter.NIBP_MEAN: (0.0, 300.0),
-    Parameter.ART_SYS: (-40.0, 360.0),  # invasive channels: -40 to 360 mmHg
-    Parameter.ART_DIA: (-40.0, 360.0),
-    Parameter.ART_MEAN: (-40.0, 360.0),
-}
+# (lowest, highest) plausible value, in product units: the catalogue's ``plausible`` column.
+PLAUSIBLE: dict[Parameter, tuple[float, float]] = {p: row.plausible for p, row in PARAMETERS.items()}
 
 
 def is_plausible(parameter: Parameter, value: float) -> bool:

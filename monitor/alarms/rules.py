@@ -10,7 +10,6 @@ bounded ranges).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 from monitor.alarms.model import AlarmCondition, Priority
 from monitor.alarms.settings import (
@@ -24,30 +23,12 @@ from monitor.alarms.settings import (
     Tiers,
     Timing,
 )
-from monitor.readings import UNITS, Parameter
+from monitor.parameters import PARAMETERS, UNITS, LimitBounds, Parameter
 
 
-@dataclass(frozen=True, slots=True)
-class Bounds:
-    """Where a limit can sensibly be: outside this it is a typo, not a clinical choice."""
-
-    low: float
-    high: float
-    max_hysteresis: float
-
-
-# Adjustable ranges of common monitors, narrowed to adult physiology (reference §2.6).
-PLAUSIBLE: dict[Parameter, Bounds] = {
-    Parameter.HR: Bounds(20, 250, 20),
-    Parameter.PR: Bounds(20, 250, 20),
-    Parameter.NIBP_SYS: Bounds(40, 270, 20),
-    Parameter.NIBP_DIA: Bounds(20, 180, 20),
-    Parameter.NIBP_MEAN: Bounds(30, 220, 20),
-    Parameter.ART_SYS: Bounds(40, 270, 20),
-    Parameter.ART_DIA: Bounds(20, 180, 20),
-    Parameter.ART_MEAN: Bounds(30, 220, 20),
-    Parameter.SPO2: Bounds(50, 100, 5),
-}
+Bounds = LimitBounds
+# Where each parameter's limits may be set: the catalogue's ``limits`` column.
+PLAUSIBLE: dict[Parameter, Bounds] = {p: row.limits for p, row in PARAMETERS.items()}
 MAX_DELAY_S = 60.0  # Philips allows 30 s, Spacelabs 60 s (reference §1.5)
 MIN_PRIORITY = {  # the dashboard cannot monitor, record or sound: never a low-priority alarm
     AlarmCondition.LINK_LOST: Priority.MEDIUM,

@@ -1,6 +1,8 @@
 """CSV exports: the readings as one row per timestamp, and the session's events.
 
-Readings CSV: columns exactly :data:`COLUMNS`. A *timestamp* is a host receive
+Readings CSV: the columns :func:`columns` gives: the time, then every parameter the
+catalogue puts in each export (``csv_always``: the nine of the first version, so older
+tools keep their columns) and any other parameter the recording holds. A *timestamp* is a host receive
 time (``readings.host_time``): the driver stamps every value it decodes from one
 read of the serial line with the same time, so one monitor record (HR, NIBP,
 SpO2, ...) becomes one row. A parameter that arrives twice with the same time
@@ -20,7 +22,7 @@ from typing import TextIO
 
 import numpy as np
 
-from monitor.readings import Parameter
+from monitor.parameters import PARAMETERS, Parameter
 from monitor.review.events import (
     ActionRecord,
     AlarmRecord,
@@ -33,7 +35,8 @@ from monitor.review.events import (
 )
 from monitor.review.reader import Recording
 
-COLUMNS = ("time_utc", "elapsed_s", *(p.value for p in Parameter))
+TIME_COLUMNS = ("time_utc", "elapsed_s")
+COLUMNS = (*TIME_COLUMNS, *(row.csv_column for row in PARAMETERS.values() if row.csv_always))
 EVENT_COLUMNS = (
     "time_utc", "elapsed_s", "type", "name", "priority", "event", "value", "limit", "baseline",
     "phase", "text",
@@ -65,20 +68,33 @@ def elapsed_text(recording: Recording, t: float) -> str:
     return f"{t - recording.start:.3f}"
 
 
+def exported(recording: Recording) -> tuple[Parameter, ...]:
+    """The parameters with a column: every ``csv_always`` one, and the others the recording holds."""
+    present = set(recording.parameters())
+    return tuple(p for p, row in PARAMETERS.items() if row.csv_always or p in present)
+
+
+def columns(recording: Recording) -> tuple[str, ...]:
+    return (*TIME_COLUMNS, *(PARAMETERS[p].csv_column for p in exported(recording)))
+
+
 def _reading_rows(recording: Recording) -> Iterator[tuple[float, list[str | None]]]:
-    """``(time, cells)`` per CSV row, cells in :data:`COLUMNS` order (None: empty).
+    """``(time, cells)`` per CSV row, cells in :func:`columns` order (None: empty).
 
     One pass over every reading, so the work per reading is kept to a dictionary
     lookup or two: a monitor repeats the same few hundred values all session, so
     each value's text is made once.
     """
-    width = len(Parameter)
+    parameters = exported(recording)
+    width = len(parameters)
+    column_of = [parameters.index(p) if p in parameters else -1 for p in Parameter]  # by catalogue index
     texts: dict[float | None, str] = {}
     row_time: float | None = None
     cells: list[str | None] = []
     for host_time, slot, value in recording.indexed_rows():
-        if slot < 0:  # not a column of this export (a parameter of a newer version)
+        if slot < 0 or column_of[slot] < 0:  # a parameter of a newer version, or no number
             continue
+        slot = column_of[slot]
         if host_time != row_time or cells[slot] is not None:
             if row_time is not None:
                 yield row_time, cells
@@ -97,7 +113,7 @@ def write_readings(recording: Recording, out: TextIO) -> int:
     times = time_texts(np.fromiter((t for t, _ in rows), dtype=float, count=len(rows)))
     start = recording.start
     writer = csv.writer(out, lineterminator="\r\n")  # writes None as an empty cell
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(recording))
     writer.writerows([time, f"{t - start:.3f}", *cells] for time, (t, cells) in zip(times, rows, strict=True))
     return len(rows)
 
