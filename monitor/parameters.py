@@ -103,6 +103,7 @@ class MeasurementSpec:
     always_shown: bool  # shown before any data arrives (else once the monitor sends it)
     stretch: int  # relative width on the dashboard's row of tiles
     discrete: bool = False  # measured on demand (the cuff), not streamed: alarms on each result
+    small: bool = False  # shares a column with the next small tile when more than two are shown
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:
@@ -122,6 +123,7 @@ class TrendPanel:
     title: str
     default_y: tuple[float, float]  # always in view, so a normal session never rescales
     height: int  # relative height beside the other panels
+    step: float  # a value outside default_y widens the axis to whole steps of this
 
 
 _STREAMED_STALE_S = 15.0  # continuous values update every few seconds
@@ -162,12 +164,15 @@ PARAMETERS: Mapping[Parameter, ParameterSpec] = MappingProxyType({row.parameter:
     _row(P.NIBP_MEAN, "NIBP mean", "NIBP mean", "mmHg", "NIBP", role="mean", plausible=(0, 300),
          limits=(30, 220, 20), stale_after_s=_CUFF_STALE_S, chart_label="MAP", csv_always=True,
          edf_transducer="NIBP cuff"),
+    # A limit line is named by what it limits, however measured: one "SBP 160" line, cuff or line.
     _row(P.ART_SYS, "ART sys", "ART systolic", "mmHg", "ART", role="sys", plausible=(-40, 360),
-         limits=(40, 270, 20), trend="haemo", csv_always=True, edf_transducer="arterial line"),
+         limits=(40, 270, 20), trend="haemo", chart_label="SBP", csv_always=True,
+         edf_transducer="arterial line"),
     _row(P.ART_DIA, "ART dia", "ART diastolic", "mmHg", "ART", role="dia", plausible=(-40, 360),
-         limits=(20, 180, 20), trend="haemo", csv_always=True, edf_transducer="arterial line"),
+         limits=(20, 180, 20), trend="haemo", chart_label="DBP", csv_always=True,
+         edf_transducer="arterial line"),
     _row(P.ART_MEAN, "ART mean", "ART mean", "mmHg", "ART", role="mean", plausible=(-40, 360),
-         limits=(30, 220, 20), trend="haemo", trend_style="dashed", csv_always=True,
+         limits=(30, 220, 20), trend="haemo", trend_style="dashed", chart_label="MAP", csv_always=True,
          edf_transducer="arterial line"),
     _row(P.SPO2, "SpO2", "SpO\u2082", "%", "SPO2", plausible=(0, 100), limits=(50, 100, 5),
          trend="spo2", csv_always=True, edf_transducer="pulse oximeter"),
@@ -185,18 +190,19 @@ MEASUREMENTS: Mapping[str, MeasurementSpec] = MappingProxyType({row.key: row for
     MeasurementSpec("HR", "HR", "/min", "hr", "888", always_shown=True, stretch=4),
     MeasurementSpec("NIBP", "NIBP", "mmHg", "nibp", "888/188", always_shown=True, stretch=7, discrete=True),
     MeasurementSpec("ART", "ART", "mmHg", "art", "888/188", always_shown=False, stretch=6),
-    MeasurementSpec("SPO2", "SpO\u2082", "%", "spo2", "188", always_shown=False, stretch=3),
-    MeasurementSpec("PR", "PR", "/min", "pr", "888", always_shown=False, stretch=3),
-    MeasurementSpec("RR", "RR", "/min", "resp", "188", always_shown=False, stretch=3),
-    MeasurementSpec("ETCO2", "EtCO\u2082", "mmHg", "co2", "188", always_shown=False, stretch=3),
-    MeasurementSpec("TEMP", "Temp", "\u00b0C", "temp", "88.8", always_shown=False, stretch=3),
+    MeasurementSpec("SPO2", "SpO\u2082", "%", "spo2", "188", always_shown=False, stretch=3, small=True),
+    MeasurementSpec("PR", "PR", "/min", "pr", "888", always_shown=False, stretch=3, small=True),
+    MeasurementSpec("RR", "RR", "/min", "resp", "188", always_shown=False, stretch=3, small=True),
+    MeasurementSpec("ETCO2", "EtCO\u2082", "mmHg", "co2", "188", always_shown=False, stretch=3, small=True),
+    MeasurementSpec("TEMP", "Temp", "\u00b0C", "temp", "88.8", always_shown=False, stretch=3, small=True),
 )})
 
 TREND_PANELS: Mapping[str, TrendPanel] = MappingProxyType({row.key: row for row in (
-    TrendPanel("haemo", "Heart rate and blood pressure", (40.0, 180.0), height=6),
-    TrendPanel("spo2", "SpO\u2082 %", (85.0, 100.0), height=2),
-    TrendPanel("resp", "RR /min, EtCO\u2082 mmHg", (0.0, 50.0), height=2),
-    TrendPanel("temp", "Temperature \u00b0C", (35.0, 39.0), height=1),
+    TrendPanel("haemo", "Heart rate and blood pressure", (40.0, 180.0), height=12, step=10.0),
+    # SpO2 to 101: the 100 % a healthy patient reads is a line, not the plot's edge
+    TrendPanel("spo2", "SpO\u2082 %", (85.0, 101.0), height=3, step=5.0),
+    TrendPanel("resp", "RR /min, EtCO\u2082 mmHg", (0.0, 50.0), height=3, step=10.0),
+    TrendPanel("temp", "Temperature \u00b0C", (35.0, 39.0), height=2, step=1.0),
 )})
 
 

@@ -32,8 +32,9 @@ from monitor.latest import LatestValues
 from monitor.readings import UNITS, Parameter, Quality, Reading
 from monitor.session import InfusionSession
 from monitor.trends import TrendStore
-from ui.alarm_dialogs import LimitsDialog, StartConfirmDialog, confirm_start_despite, start_question
+from ui.alarm_dialogs import StartConfirmDialog, confirm_start_despite, start_question
 from ui.alarm_presenter import AlarmPresenter, countdown_text, tile_limits
+from ui.limits_dialog import LimitsDialog
 from ui.alarm_sound import AlarmSound, AudioUnavailable, encode
 from ui.dashboard.theme import DARK, LIGHT
 from ui.dashboard.window import DashboardWindow
@@ -197,17 +198,17 @@ def test_the_tile_shows_the_worst_value_and_the_violated_limit(room):
     room.hold({HR: 133}, 11)
     room.hold({HR: 139}, 2)
     room.hold({HR: 134}, 2)
-    badge = room.presenter.badges["HR"]
+    badge = room.window.tiles["HR"].badge
     assert not badge.isHidden()
     assert badge.text() == "*** HR 139 > 130"  # the worst value of this occurrence, then the limit
     assert DARK.alarm_high in badge.styleSheet()
     assert room.window.tiles["HR"].value.text() == "134"  # the number itself stays the current value
-    assert room.presenter.badges["NIBP"].isHidden()
+    assert room.window.tiles["NIBP"].badge.isHidden()
 
 
 def test_nibp_and_art_alarms_go_to_their_tiles(room):
     room.nibp(172, 104, 120)
-    badge = room.presenter.badges["NIBP"]
+    badge = room.window.tiles["NIBP"].badge
     assert room.window.tiles["NIBP"].alarm_priority == "medium"
     assert badge.text() == "** NIBP sys 172 > 160  (+1 more)"  # one line: the number stays readable
     assert room.window.tiles["HR"].alarm_priority is None
@@ -218,7 +219,7 @@ def test_when_the_alarm_ends_the_tile_and_bar_return_to_normal(room):
     room.hold({HR: 80}, 2)  # medium is not latching: over once back inside by the hysteresis
     assert room.bar.message.text() == "No alarms"
     assert room.window.tiles["HR"].alarm_priority is None
-    assert room.presenter.badges["HR"].isHidden()
+    assert room.window.tiles["HR"].badge.isHidden()
     assert room.sound.playing is None
 
 
@@ -264,7 +265,7 @@ def test_acknowledge_silences_at_once_while_the_visual_indication_stays(room):
     assert DARK.alarm_high in room.bar.styleSheet()
     tile = room.window.tiles["HR"]
     assert not tile.flasher.flashing
-    assert room.presenter.badges["HR"].text() == "*** HR 135 > 130"
+    assert room.window.tiles["HR"].badge.text() == "*** HR 135 > 130"
 
 
 def test_a_new_alarm_after_acknowledging_sounds_and_flashes_again(room):
@@ -294,7 +295,7 @@ def test_a_latched_high_alarm_stays_until_acknowledged(room):
     assert room.bar.message.text() == "*** HR 135 > 130 (ended)"
     assert room.bar.flasher.flashing and room.sound.playing is Priority.HIGH
     room.presenter.acknowledge()
-    assert room.bar.message.text() == "No alarms" and room.presenter.badges["HR"].isHidden()
+    assert room.bar.message.text() == "No alarms" and room.window.tiles["HR"].badge.isHidden()
     assert room.sound.playing is None
 
 
@@ -325,7 +326,7 @@ def test_the_acknowledge_key_goes_through_the_presenter(room, qtbot):
 
 def test_audio_pause_shows_a_countdown_and_symbol_and_a_new_high_alarm_breaks_through(room):
     room.hold({HR: 115}, 11)
-    indicator = room.presenter.pause_indicator
+    indicator = room.window.alarm_bar.pause_indicator
     assert indicator.isHidden()
     events = room.presenter.pause_audio()
     assert [e.event for e in events] == [EventType.AUDIO_PAUSED]
@@ -348,7 +349,7 @@ def test_the_pause_ends_by_itself_and_the_alarm_sounds_again(room):
     room.hold({SPO2: 91}, 16)
     room.presenter.pause_audio()
     room.hold({SPO2: 91}, 120)
-    assert room.presenter.pause_indicator.isHidden()
+    assert room.window.alarm_bar.pause_indicator.isHidden()
     assert room.sound.playing is Priority.LOW
 
 
@@ -358,7 +359,7 @@ def test_pressing_audio_pause_again_ends_the_pause_early(room):
     room.hold({HR: 115}, 5)
     events = room.presenter.pause_audio()
     assert [(e.event, e.detail) for e in events] == [(EventType.AUDIO_RESUMED, "ended early by nurse A")]
-    assert room.presenter.pause_indicator.isHidden() and room.sound.playing is Priority.MEDIUM
+    assert room.window.alarm_bar.pause_indicator.isHidden() and room.sound.playing is Priority.MEDIUM
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(120, "2:00"), (119.2, "2:00"), (61, "1:01"), (0.3, "0:01")])
@@ -609,7 +610,7 @@ def test_light_theme_keeps_the_alarm_colours_and_the_steady_acknowledged_bar(roo
     room.window.toggle_theme()
     room.refresh()
     assert LIGHT.alarm_high in room.bar.styleSheet() and not room.bar.flasher.flashing
-    assert LIGHT.alarm_high in room.presenter.badges["HR"].styleSheet()
+    assert LIGHT.alarm_high in room.window.tiles["HR"].badge.styleSheet()
 
 
 def test_tile_limits_for_a_pressure_tile_name_both_values():

@@ -73,7 +73,7 @@ def test_a_reading_shows_as_a_large_current_number(bed):
     bed.send(Parameter.HR, 72)
     tile = bed.refresh().tiles["HR"]
     assert tile.value.text() == "72"
-    assert tile.value_colour == DARK.hr
+    assert tile.value_colour == DARK.colour("hr")
     assert not tile.marked_not_current and tile.note.text() == ""
     assert tile.value.pixel_size() >= 40  # sized to its tile, not a default font
 
@@ -81,7 +81,7 @@ def test_a_reading_shows_as_a_large_current_number(bed):
 def test_a_value_is_greyed_and_marked_not_current_once_it_is_stale(bed):
     bed.send(Parameter.HR, 72)
     bed.clock.advance(10)
-    assert bed.refresh().tiles["HR"].value_colour == DARK.hr  # 10 s: still current
+    assert bed.refresh().tiles["HR"].value_colour == DARK.colour("hr")  # 10 s: still current
     bed.clock.advance(40)
     tile = bed.refresh().tiles["HR"]
     assert tile.value.text() == "72"  # still visible, but never as current:
@@ -120,7 +120,7 @@ def test_nibp_shows_sys_dia_mean_and_how_long_ago_the_cuff_measured(bed):
     tile = bed.refresh().tiles["NIBP"]
     assert tile.value.text() == "131/84" and tile.mean.text() == "(100)"
     assert tile.note.text() == "measured 4 min ago"
-    assert tile.value_colour == DARK.nibp
+    assert tile.value_colour == DARK.colour("nibp")
 
 
 def test_nibp_older_than_its_period_is_greyed_with_its_age(bed):
@@ -176,11 +176,11 @@ def test_art_spo2_and_pr_tiles_appear_only_once_the_monitor_sends_them(bed):
 def test_limits_line_and_alarm_flashing_on_a_tile(bed, qtbot):
     tile = bed.window.tiles["HR"]
     assert tile.limits.text() == "limits not set"
-    bed.window.set_limits("HR", 50, 110)
-    bed.window.set_limits("NIBP", "90", "160/100")
+    bed.window.tiles["HR"].set_limits(50, 110)
+    bed.window.tiles["NIBP"].set_limits("90", "160/100")
     assert tile.limits.text() == "limits 50 \u2013 110"
     assert bed.window.tiles["NIBP"].limits.text() == "limits 90 \u2013 160/100"
-    bed.window.set_alarming("HR", "high")
+    bed.window.tiles["HR"].set_alarming("high")
     assert tile.flasher.flashing and tile.flasher.interval_ms == 250
     with qtbot.waitSignal(tile.flasher.changed, timeout=2000):
         pass  # it really toggles
@@ -267,18 +267,18 @@ def test_patient_and_simulated_data_are_shown(qtbot, tmp_path):
 def test_alarm_bar_shows_the_highest_priority_first_with_prefixes(bed):
     bar = bed.window.alarm_bar
     assert bar.message.text().startswith("Alarms not active")  # until an alarm engine reports
-    bed.window.set_alarms([])
+    bed.window.alarm_bar.set_alarms([])
     assert bar.message.text() == "No alarms"
-    bed.window.set_alarms([("low", "NIBP overdue"), ("high", "HR HIGH 135"), ("medium", "SpO2 sensor off")])
+    bed.window.alarm_bar.set_alarms([("low", "NIBP overdue"), ("high", "HR HIGH 135"), ("medium", "SpO2 sensor off")])
     assert bar.message.text() == "*** HR HIGH 135"
     assert bar.others.text() == "** SpO2 sensor off   * NIBP overdue"
     assert bar.flasher.interval_ms == 250
-    bed.window.set_alarms([("medium", "SpO2 sensor off")])
+    bed.window.alarm_bar.set_alarms([("medium", "SpO2 sensor off")])
     assert bar.message.text() == "** SpO2 sensor off" and bar.others.isHidden()
-    bed.window.set_alarms([])
+    bed.window.alarm_bar.set_alarms([])
     assert bar.message.text() == "No alarms" and not bar.flasher.on
     with pytest.raises(ValueError):
-        bed.window.set_alarms([("urgent", "x")])
+        bed.window.alarm_bar.set_alarms([("urgent", "x")])
 
 
 def test_alarm_places_take_the_alarm_engines_priority_enum_too(bed):
@@ -287,9 +287,9 @@ def test_alarm_places_take_the_alarm_engines_priority_enum_too(bed):
     class Priority(Enum):  # the shape of monitor.alarms' Priority
         LOW, MEDIUM, HIGH = "low", "medium", "high"
 
-    bed.window.set_alarms([(Priority.MEDIUM, "SpO2 sensor off"), (Priority.HIGH, "HR 134 > 130")])
+    bed.window.alarm_bar.set_alarms([(Priority.MEDIUM, "SpO2 sensor off"), (Priority.HIGH, "HR 134 > 130")])
     assert bed.window.alarm_bar.message.text() == "*** HR 134 > 130"
-    bed.window.set_alarming("HR", Priority.MEDIUM)
+    bed.window.tiles["HR"].set_alarming(Priority.MEDIUM)
     assert bed.window.tiles["HR"].alarm_priority == "medium"
 
 
@@ -300,7 +300,7 @@ def test_theme_toggles_and_is_remembered(bed, qtbot):
         bed.window.toggle_theme()
     assert signal.args == ["light"]
     bed.send(Parameter.HR, 72)
-    assert bed.refresh().tiles["HR"].value_colour == LIGHT.hr
+    assert bed.refresh().tiles["HR"].value_colour == LIGHT.colour("hr")
     assert bed.settings.value("theme") == "light"
 
 

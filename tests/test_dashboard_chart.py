@@ -27,7 +27,7 @@ def test_hr_points_are_at_session_minutes_before_and_after_infusion_start(bed):
     bed.run(300, hr=72)  # 5 min baseline, a reading every 5 s
     bed.session.start_infusion()
     bed.run(600, hr=80)  # 10 min of infusion
-    x, y = data(bed.refresh().chart.hr_curve)
+    x, y = data(bed.refresh().chart.curves[Parameter.HR])
     assert len(x) == 60 + 120
     assert x[0] == pytest.approx(-295 / 60) and x[59] == pytest.approx(0.0)
     assert x[-1] == pytest.approx(10.0)
@@ -36,7 +36,7 @@ def test_hr_points_are_at_session_minutes_before_and_after_infusion_start(bed):
 
 def test_the_display_timer_draws_new_readings_by_itself(bed, qtbot):
     bed.run(60, hr=75)
-    qtbot.waitUntil(lambda: bed.window.chart.hr_curve.xData is not None and len(bed.window.chart.hr_curve.xData) == 12, timeout=3000)
+    qtbot.waitUntil(lambda: bed.window.chart.curves[Parameter.HR].xData is not None and len(bed.window.chart.curves[Parameter.HR].xData) == 12, timeout=3000)
 
 
 def test_an_absent_value_and_a_lost_link_are_gaps_in_the_line(bed):
@@ -46,7 +46,7 @@ def test_an_absent_value_and_a_lost_link_are_gaps_in_the_line(bed):
     bed.window.on_event(LinkEvent(LinkState.DISCONNECTED, "lost", bed.clock.now(), "/dev/ttyUSB0", "datex"))
     bed.clock.advance(20)
     bed.send(Parameter.HR, 74)
-    _, y = data(bed.refresh().chart.hr_curve)
+    _, y = data(bed.refresh().chart.curves[Parameter.HR])
     assert np.isnan(y).sum() == 2
     assert y[-1] == 74 and math.isnan(y[-2])
 
@@ -62,11 +62,11 @@ def test_nibp_is_one_marker_pair_joined_by_a_bar_per_measurement(bed):
     bed.clock.advance(180)
     bed.nibp(138, 87, 104)
     chart = bed.refresh().chart
-    bars_x, bars_y = data(chart.nibp_bars)
+    bars_x, bars_y = data(chart.main.bars)
     assert bars_x == pytest.approx([-0.4167, -0.4167, 3.0, 3.0, 6.0, 6.0], abs=1e-3)
     assert list(bars_y) == [124, 78, 131, 84, 138, 87]
-    assert list(chart.nibp_sys.data["y"]) == [124, 131, 138]
-    assert list(chart.nibp_dia.data["y"]) == [78, 84, 87]
+    assert list(chart.curves[Parameter.NIBP_SYS].data["y"]) == [124, 131, 138]
+    assert list(chart.curves[Parameter.NIBP_DIA].data["y"]) == [78, 84, 87]
 
 
 def test_art_is_drawn_as_lines(bed):
@@ -75,8 +75,8 @@ def test_art_is_drawn_as_lines(bed):
         bed.send(Parameter.ART_SYS, 140)
         bed.send(Parameter.ART_DIA, 85)
     chart = bed.refresh().chart
-    assert list(data(chart.art_sys_curve)[1]) == [140, 140, 140]
-    assert list(data(chart.art_dia_curve)[1]) == [85, 85, 85]
+    assert list(data(chart.curves[Parameter.ART_SYS])[1]) == [140, 140, 140]
+    assert list(data(chart.curves[Parameter.ART_DIA])[1]) == [85, 85, 85]
 
 
 def test_phases_are_shaded_at_the_right_minutes(bed):
@@ -136,7 +136,7 @@ def test_a_zoom_by_the_nurse_stays_while_data_keeps_arriving(bed, qtbot):
     bed.refresh()
     bed.refresh()
     assert chart.x_range() == pytest.approx(zoomed)
-    assert len(chart.hr_curve.xData) == 300  # drawn, just not scrolled to
+    assert len(chart.curves[Parameter.HR].xData) == 300  # drawn, just not scrolled to
     qtbot.mouseClick(chart.live_button, Qt.MouseButton.LeftButton)
     assert chart.follow and chart.live_button.isHidden()
     assert chart.x_range()[0] <= 0.0 and chart.x_range()[1] >= 40.0

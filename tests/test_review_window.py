@@ -71,7 +71,7 @@ def test_the_chart_draws_the_whole_session_against_minutes_from_the_infusion_sta
     with open_recording(session_file) as rec:
         hr_t, hr_v = rec.series("HR")
         nibp_t, nibp_sys = measurements(rec.samples("NIBP_SYS"), trusted_only=False)
-    x, y = xy(chart.hr_curve)
+    x, y = xy(chart.curves[Parameter.HR])
     drawn = np.isfinite(y)
     assert y[drawn].tolist() == hr_v[np.isfinite(hr_v)].tolist()  # every HR reading, none invented
     assert x[drawn].tolist() == pytest.approx(((hr_t[np.isfinite(hr_v)] - ts(300)) / 60).tolist())
@@ -80,17 +80,17 @@ def test_the_chart_draws_the_whole_session_against_minutes_from_the_infusion_sta
     assert np.isnan(y[link_lost]).any()  # a minute without data is a gap, not a line across it
     assert chart.plot_item.getAxis("bottom").labelText == "minutes from infusion start"
 
-    sys_x = chart.nibp_sys.data["x"]
+    sys_x = chart.curves[Parameter.NIBP_SYS].data["x"]
     assert len(sys_x) == len(nibp_t) > 10  # one ▼ per cuff measurement, not per repeated record
-    assert chart.nibp_sys.data["y"].tolist() == nibp_sys.tolist()
-    assert len(chart.nibp_bars.xData) == 2 * len(nibp_t)
+    assert chart.curves[Parameter.NIBP_SYS].data["y"].tolist() == nibp_sys.tolist()
+    assert len(chart.main.bars.xData) == 2 * len(nibp_t)
 
     regions = {p: tuple(round(v, 3) for v in chart.regions[p].getRegion()) for p in ("baseline", "infusion", "recovery")}
     assert regions == {"baseline": (-5.0, 0.0), "infusion": (0.0, 40.0), "recovery": (40.0, 100.0)}
     assert chart.planned_end.isVisible() and chart.planned_end.value() == pytest.approx(40.0)
 
     # the nurse lowered the systolic limit 160 -> 135 at minute 20 of the session (15 of the infusion)
-    lx, ly = xy(chart.limit_lines)
+    lx, ly = xy(chart.limit_lines["haemo"])
     segments = sorted(zip(ly[::2].tolist(), lx[::2].round(3).tolist(), lx[1::2].round(3).tolist()))
     assert segments == [(135.0, 15.0, 100.0), (160.0, -5.0, 15.0)]
     assert sorted(label.toPlainText() for label in chart.limit_labels) == ["SBP 135", "SBP 160"]
@@ -246,7 +246,7 @@ def test_a_recording_without_phases_or_alarms_still_opens_with_a_summary(qtbot, 
     assert window.chart.plot_item.getAxis("bottom").labelText == "minutes from session start"
     assert not window.chart.regions["baseline"].isVisible()
     assert window.summary_panel.cell("HR", "Baseline") == "\u2014"
-    assert not window.chart.spo2_widget.isVisibleTo(window)
+    assert window.chart.shown == ["haemo"]  # no SpO2, respiration or temperature panel without their data
     assert len(window.chart.alarm_marks.data) == 0
 
 

@@ -1,18 +1,22 @@
 """Render the dashboard offscreen, 30 minutes into a typical infusion, for docs/ and the README.
 
-    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--size 1920x1080]
+    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--size 1920x1080] [--classic]
 
 The session is the built-in ``ketamine-typical`` scenario (seed 1): a 5-minute
 baseline, the infusion started at 5 min, NIBP every 3 minutes, and readings
 every 5 s as a Datex monitor sends them, fed through the real window, session
-and models on a manual clock. The alarm places (limits, threshold lines, alarm
-bar) are filled with the ketamine profile's default limits, as the alarm
-engine will fill them. Nothing is written outside ``--out``.
+and models on a manual clock. A monitor with a capnograph and a temperature
+probe also sends RR, EtCO2 and temperature: made up here as smooth, plausible
+curves (the scenario does not have them), unless ``--classic`` (HR, NIBP,
+SpO2 and PR only, as most rooms have). The alarm places (limits, threshold
+lines, alarm bar) are filled with the ketamine profile's default limits, as the
+alarm engine will fill them. Nothing is written outside ``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -41,7 +45,17 @@ INTO_INFUSION_S = 30 * 60
 PORT = "/dev/ttyUSB0"
 
 
-def readings(snap: Snapshot, at: datetime) -> list[Reading]:
+def sedation(t: float) -> list[tuple[Parameter, float, Quality]]:
+    """RR, EtCO2 and temperature at ``t`` s: breathing a little slower and shallower on ketamine."""
+    into = max(0.0, t - 300.0) / 60.0
+    rr = 14.0 - min(2.0, into / 10.0) + math.sin(t / 97.0)
+    etco2 = 37.0 + min(2.0, into / 15.0) + 0.8 * math.sin(t / 131.0)
+    temp = 36.6 + min(0.3, into / 100.0) + 0.05 * math.sin(t / 600.0)
+    return [(Parameter.RR, round(rr), Quality.NONE), (Parameter.ETCO2, round(etco2), Quality.NONE),
+            (Parameter.TEMP, round(temp, 2), Quality.NONE)]
+
+
+def readings(snap: Snapshot, at: datetime, t: float, classic: bool = False) -> list[Reading]:
     """What the driver would deliver for one monitor record."""
     out: list[tuple[Parameter, float | None, Quality]] = [
         (Parameter.HR, snap.hr, Quality.NONE),
@@ -59,10 +73,12 @@ def readings(snap: Snapshot, at: datetime) -> list[Reading]:
         ]
     if snap.art is not None:
         out += [(p, v, Quality.NONE) for p, v in zip((Parameter.ART_SYS, Parameter.ART_DIA, Parameter.ART_MEAN), snap.art, strict=True)]
+    if not classic:
+        out += sedation(t)
     return [Reading(p, v, UNITS[p], at, "datex", q) for p, v, q in out]
 
 
-def build_session(theme: str, settings: QSettings) -> DashboardWindow:
+def build_session(theme: str, settings: QSettings, classic: bool = False) -> DashboardWindow:
     scenario = load_scenario("ketamine-typical")
     run = ScenarioRun(scenario, seed=1, start=START)
     clock = ManualClock(START)
@@ -81,23 +97,23 @@ def build_session(theme: str, settings: QSettings) -> DashboardWindow:
             session.start_infusion()
         if t == int(infusion_start) + 17 * 60:
             session.annotate("Dissociation", "quick")
-        for reading in readings(run.snapshot(t), clock.now()):
+        for reading in readings(run.snapshot(t), clock.now(), t, classic):
             session.on_reading(reading)
             window.on_event(reading)
     # The alarm places, filled as the ketamine profile's default limits would fill them
     # (/work/shared/reference/alarm-system-and-ketamine-thresholds.md, section 2.7).
-    window.set_alarms([])
+    window.alarm_bar.set_alarms([])
     window.set_thresholds([(160.0, "SBP 160"), (110.0, "HR 110")])
-    window.set_limits("HR", 50, 110)
-    window.set_limits("NIBP", "90", "160/100")
-    window.set_limits("SPO2", 90, None)
-    window.set_limits("PR", 50, 110)
+    limits = {"HR": (50, 110), "NIBP": ("90", "160/100"), "SPO2": (90, None), "PR": (50, 110),
+              "RR": (8, 30), "ETCO2": (25, 50)}
+    for key, (low, high) in limits.items():
+        window.tiles[key].set_limits(low, high)
     window.refresh()
     return window
 
 
-def render(theme: str, out: Path, size: tuple[int, int], settings: QSettings) -> Path:
-    window = build_session(theme, settings)
+def render(theme: str, out: Path, size: tuple[int, int], settings: QSettings, classic: bool = False) -> Path:
+    window = build_session(theme, settings, classic)
     window.resize(*size)
     window.show()
     app = QApplication.instance()
@@ -114,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--size", default="1920x1080", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--classic", action="store_true", help="HR, NIBP, SpO2 and PR only (no RR, EtCO2, temperature)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -121,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "dashboard.ini"), QSettings.Format.IniFormat)
         for theme in ("dark", "light"):
-            print(render(theme, args.out, (width, height), settings))
+            print(render(theme, args.out, (width, height), settings, args.classic))
     del app
     return 0
 

@@ -1,20 +1,23 @@
-"""Shows the alarm engine's state on the dashboard and sounds it (issue 5, "Signals").
+"""Shows the alarm engine's state on a view and sounds it (issue 5, "Signals").
 
 :meth:`AlarmPresenter.refresh` (its own timer, 4 Hz, or called by the app)
 reads the engine and updates, only where something changed:
 
-- the alarm bar: every alarm, highest priority first, ``***``/``**``/``*``,
-  technical alarms included (never hidden); red flashing 2 Hz, yellow 0.6 Hz,
-  cyan steady; an acknowledged top alarm is shown steadily in its colour;
+- the alarm bar: every alarm, highest priority first, technical alarms included
+  (never hidden); an acknowledged top alarm is shown steadily in its colour;
 - the numeric tile of each physiological alarm: flashing at the priority of its
-  unacknowledged alarms, and a badge in the alarm colour with the alarm's worst
-  value and the violated limit (``*** HR 134 > 130``), kept steady once
-  acknowledged, for as long as the alarm is shown;
+  unacknowledged alarms, and a badge with the alarm's worst value and the
+  violated limit (``*** HR 134 > 130``), kept once acknowledged, for as long as
+  the alarm is shown;
 - the tiles' limit lines and the chart's threshold lines, from the session's
-  limits (and the limit of each active alarm on a plotted parameter);
-- the audio-pause symbol and countdown in the bar; the pause button then ends
-  the pause;
+  limits (and the limit of each active alarm on a charted parameter);
+- the audio pause: the bar's paused symbol and countdown;
 - the sound: ``AlarmSound.play(engine.should_sound())``.
+
+It speaks to the window through :class:`AlarmView` only (an alarm bar, tiles
+that show an alarm state, limits and a badge, and threshold lines); which tile
+and which chart line belong to an alarm comes from the catalogue
+(:mod:`ui.alarm_display`).
 
 The presenter never advances the engine (``tick`` belongs to the app, which
 records what it returns) and never records: operator actions go through
@@ -25,239 +28,48 @@ records what it returns) and never records: operator actions go through
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Protocol
 
-from PySide6.QtCore import QObject, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QWidget
 
 from monitor.alarms.engine import AlarmEngine
-from monitor.alarms.model import AlarmCondition, AlarmEvent, AlarmKind, AlarmState, Priority, number
-from monitor.alarms.settings import Profile
-from monitor.readings import Parameter
-from ui.alarm_dialogs import LimitsDialog
+from monitor.alarms.model import AlarmCondition, AlarmEvent, AlarmKind, AlarmState, Priority
+from monitor.parameters import Parameter
+from ui.alarm_display import badge, threshold_lines, tile_limits, tile_of
 from ui.alarm_sound import AlarmSound
-from ui.dashboard.shortcuts import key as shortcut_key
-from ui.dashboard.shortcuts import with_key
-from ui.dashboard.theme import SIZE_TILE_NOTE, Theme, get_theme
+from ui.dashboard.alarm_bar import countdown_text
+from ui.dashboard.chart_panels import Threshold
+from ui.limits_dialog import LimitsDialog
 
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 250  # 4 Hz: the countdown and a new alarm show within a quarter of a second
 ACKNOWLEDGED = " (acknowledged)"
-PAUSE_TEXT = with_key("Audio pause", "audio_pause")
-END_PAUSE_TEXT = with_key("End audio pause", "audio_pause")
-
-TILE_OF: dict[Parameter, str] = {
-    Parameter.HR: "HR",
-    Parameter.PR: "PR",
-    Parameter.SPO2: "SPO2",
-    Parameter.NIBP_SYS: "NIBP",
-    Parameter.NIBP_DIA: "NIBP",
-    Parameter.NIBP_MEAN: "NIBP",
-    Parameter.ART_SYS: "ART",
-    Parameter.ART_DIA: "ART",
-    Parameter.ART_MEAN: "ART",
-}
-# what the trend chart plots, and the short names of its threshold lines
-CHART_NAMES: dict[Parameter, str] = {
-    Parameter.HR: "HR",
-    Parameter.NIBP_SYS: "SBP",
-    Parameter.NIBP_DIA: "DBP",
-    Parameter.ART_SYS: "ART sys",
-    Parameter.ART_DIA: "ART dia",
-}
-# drawn always: where the alarms a ketamine infusion is watched for begin (reference §2.2)
-CHART_DEFAULT_LINES = (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.HR)
 
 
-def tile_of(condition: AlarmCondition) -> str | None:
-    parameter = condition.parameter
-    return None if parameter is None else TILE_OF.get(parameter)
+class AlarmTile(Protocol):
+    """A numeric tile, as the presenter sees it."""
+
+    def set_alarming(self, priority: str | None) -> None: ...
+    def set_limits(self, low: float | str | None, high: float | str | None) -> None: ...
+    def show_badge(self, text: str, priority: str | None) -> None: ...
 
 
-def countdown_text(seconds: float) -> str:
-    """119.2 -> "2:00": rounded up, so it never shows 0:00 while paused."""
-    whole = max(0, math.ceil(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
+class AlarmBarView(Protocol):
+    def set_alarms(self, items: Sequence[tuple[object, str]], steady: bool = False) -> None: ...
+    def show_audio_pause(self, remaining_s: float | None, pause_length_s: float) -> None: ...
 
 
-def innermost(profile: Profile, parameter: Parameter) -> tuple[float | None, float | None]:
-    """(low, high): where the first alarm of any priority begins, or None."""
-    limits = profile.limits(parameter)
-    if limits is None:
-        return None, None
-    below = [v for _, v in limits.below.items()]
-    above = [v for _, v in limits.above.items()]
-    return (max(below) if below else None), (min(above) if above else None)
+class AlarmView(Protocol):
+    """What the presenter shows alarms on: the dashboard window, or any other view of a bed."""
 
+    alarm_bar: AlarmBarView
+    tiles: Mapping[str, AlarmTile]  # by measurement key (catalogue)
 
-def tile_limits(profile: Profile, tile: str) -> tuple[float | str | None, float | str | None]:
-    """What ``window.set_limits`` shows: numbers, or "160/100" for a pressure tile."""
-    if tile in ("NIBP", "ART"):
-        sys_p, dia_p = (Parameter.NIBP_SYS, Parameter.NIBP_DIA) if tile == "NIBP" else (
-            Parameter.ART_SYS, Parameter.ART_DIA)
-        (sys_low, sys_high), (dia_low, dia_high) = innermost(profile, sys_p), innermost(profile, dia_p)
+    def set_thresholds(self, lines: Sequence[Threshold]) -> None: ...
 
-        def pair(a: float | None, b: float | None) -> str | None:
-            """"160/100"; "90" when only the systolic has a limit on that side."""
-            if a is None and b is None:
-                return None
-            if b is None:
-                return f"{number(a)}"
-            return "/".join("off" if v is None else f"{number(v)}" for v in (a, b))
-        return pair(sys_low, dia_low), pair(sys_high, dia_high)
-    parameter = {"HR": Parameter.HR, "PR": Parameter.PR, "SPO2": Parameter.SPO2}[tile]
-    return innermost(profile, parameter)
-
-
-def threshold_lines(profile: Profile, states: Sequence[AlarmState]) -> list[tuple[float, str]]:
-    """Upper limits of SBP, DBP and HR, plus the violated limit of each alarm on a plotted parameter."""
-    lines: list[tuple[float, str]] = []
-    for parameter in CHART_DEFAULT_LINES:
-        _, high = innermost(profile, parameter)
-        if high is not None:
-            lines.append((high, f"{CHART_NAMES[parameter]} {number(high)}"))
-    for state in states:
-        parameter = state.condition.parameter
-        if parameter in CHART_NAMES and state.limit is not None:
-            line = (state.limit, f"{CHART_NAMES[parameter]} {number(state.limit)}")
-            if line not in lines:
-                lines.append(line)
-    return lines
-
-
-# -- widgets the presenter adds to the window ----------------------------------------------------
-
-class AudioPausedSymbol(QWidget):
-    """A bell with a diagonal stroke: the audio-paused mark (IEC 60417 symbols, reference §1.7)."""
-
-    def __init__(self, size: int = 34) -> None:
-        super().__init__()
-        self.setFixedSize(size, size)
-        self.colour = QColor("#ffffff")
-
-    def paintEvent(self, _event: object) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        s = float(self.width())
-        pen = QPen(self.colour, s * 0.08)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        p.setPen(pen)
-        bell = QPainterPath()
-        bell.moveTo(s * 0.18, s * 0.72)
-        bell.quadTo(s * 0.28, s * 0.62, s * 0.28, s * 0.45)
-        bell.cubicTo(s * 0.28, s * 0.12, s * 0.72, s * 0.12, s * 0.72, s * 0.45)
-        bell.quadTo(s * 0.72, s * 0.62, s * 0.82, s * 0.72)
-        bell.closeSubpath()
-        p.drawPath(bell)
-        p.drawEllipse(QPointF(s * 0.5, s * 0.82), s * 0.07, s * 0.07)
-        p.drawLine(QPointF(s * 0.5, s * 0.12), QPointF(s * 0.5, s * 0.18))
-        p.drawLine(QPointF(s * 0.12, s * 0.88), QPointF(s * 0.88, s * 0.12))  # the stroke: paused
-        p.end()
-
-
-class PauseIndicator(QFrame):
-    """``[bell] AUDIO PAUSED 1:54``: black with white text, readable on red, yellow, cyan or grey."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("audiopaused")
-        self.symbol = AudioPausedSymbol()
-        self.text = QLabel("")
-        font = self.text.font()
-        font.setPixelSize(28)
-        font.setBold(True)
-        self.text.setFont(font)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 4, 14, 4)
-        row.setSpacing(8)
-        row.addWidget(self.symbol)
-        row.addWidget(self.text)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setStyleSheet(
-            "QFrame#audiopaused { background: #000000; border: 2px solid #ffffff; border-radius: 8px; }"
-            " QFrame#audiopaused QLabel { color: #ffffff; background: transparent; border: none; }"
-        )
-        self.hide()
-
-    def show_remaining(self, seconds: float | None) -> None:
-        if seconds is None:
-            self.hide()
-            return
-        text = f"AUDIO PAUSED {countdown_text(seconds)}"
-        if self.text.text() != text:
-            self.text.setText(text)
-        self.show()
-
-
-class TileBadge(QLabel):
-    """The alarms of one tile in its colour: worst value and violated limit, e.g. ``*** HR 134 > 130``."""
-
-    def __init__(self, theme: Theme) -> None:
-        super().__init__("")
-        self._theme = theme
-        self._key: tuple[object, ...] = ()
-        self.priority: str | None = None
-        self.setWordWrap(True)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = self.font()
-        font.setPixelSize(SIZE_TILE_NOTE)
-        font.setBold(True)
-        self.setFont(font)
-        self.hide()
-
-    def show_alarms(self, alarms: Sequence[AlarmState]) -> None:
-        key = (self._theme.name, tuple((a.priority, a.message, a.silenced) for a in alarms))
-        if key == self._key:
-            return
-        self._key = key
-        if not alarms:
-            self.priority = None
-            self.setText("")
-            self.hide()
-            return
-        top = max(a.priority for a in alarms)
-        self.priority = top.value
-        # One line: the tile's number must stay the largest thing on it; the bar lists the rest.
-        first = alarms[0]  # already sorted, most severe first
-        more = f"  (+{len(alarms) - 1} more)" if len(alarms) > 1 else ""
-        self.setText(f"{first.priority.stars} {first.message}{more}")
-        background, text = self._theme.alarm_colours(top.value)
-        self.setStyleSheet(
-            f"background: {background}; color: {text}; border: 2px solid {text};"
-            " border-radius: 6px; padding: 2px 8px;"
-        )
-        self.show()
-
-    def apply_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self._key = ()
-
-
-_PARAMETER_ORDER = {parameter: i for i, parameter in enumerate(Parameter)}
-
-
-def _badge_order(state: AlarmState) -> tuple[int, int]:
-    """Highest priority first, then systolic before diastolic before mean."""
-    parameter = state.condition.parameter
-    return -state.priority.rank, _PARAMETER_ORDER.get(parameter, 0) if parameter else 0
-
-
-def _hold_steady(bar: Any) -> None:
-    """Show the bar's alarm steadily in its colour (an acknowledged top alarm).
-
-    AlarmBar has no "steady" switch; its colours come from the top alarm and its
-    fill from the flasher, and a "low" flasher is on without flashing. Ask the
-    lead for ``AlarmBar.set_alarms(items, steady=True)`` to replace this.
-    """
-    bar.flasher.set_priority("low")
-
-
-# -- the presenter --------------------------------------------------------------------------------------
 
 class AlarmPresenter(QObject):
     """Engine state -> alarm bar, tiles, chart lines, pause countdown and sound."""
@@ -265,32 +77,22 @@ class AlarmPresenter(QObject):
     def __init__(
         self,
         engine: AlarmEngine,
-        window: Any,  # DashboardWindow
+        view: AlarmView,
         sound: AlarmSound | None = None,
         *,
         operator: str | Callable[[], str] = "",
         refresh_ms: int = REFRESH_MS,
     ) -> None:
-        super().__init__(window)
+        super().__init__(view if isinstance(view, QObject) else None)
         self.engine = engine
-        self.window = window
+        self.view = view
         self.sound = sound
         self._operator = operator
         self._bar_key: object = None
         self._tile_alarming: dict[str, str | None] = {}
+        self._badges: dict[str, tuple[str, str | None]] = {}
         self._limits_key: object = None
         self._lines_key: object = None
-        self._paused: bool | None = None
-        theme = get_theme(window.theme_name)
-        self.pause_indicator = PauseIndicator()
-        bar_row = window.alarm_bar.layout()
-        bar_row.insertWidget(1, self.pause_indicator)  # after the texts, before the buttons
-        self.badges: dict[str, TileBadge] = {}
-        for key, tile in window.tiles.items():
-            badge = TileBadge(theme)
-            tile.layout().insertWidget(1, badge)  # under the title and limits
-            self.badges[key] = badge
-        window.theme_toggled.connect(self._apply_theme)
         self.timer = QTimer(self)
         self.timer.setInterval(refresh_ms)
         self.timer.timeout.connect(self.refresh)
@@ -376,7 +178,8 @@ class AlarmPresenter(QObject):
             events = self.set_limits(parameter, above, below)
             if on_events is not None:
                 on_events(events)
-        return LimitsDialog(lambda: self.engine.profile, apply, self.window)
+        parent = self.view if isinstance(self.view, QWidget) else None
+        return LimitsDialog(lambda: self.engine.profile, apply, parent)
 
     # -- display ------------------------------------------------------------------------------------
 
@@ -387,59 +190,45 @@ class AlarmPresenter(QObject):
         # top alarm is acknowledged only when every alarm of the top priority is.
         steady = bool(states) and states[0].silenced
         key = (tuple((p.value, t) for p, t in items), steady)
-        if key == self._bar_key:
-            return
-        self._bar_key = key
-        self.window.set_alarms(items)
-        if steady:
-            _hold_steady(self.window.alarm_bar)
+        if key != self._bar_key:
+            self._bar_key = key
+            self.view.alarm_bar.set_alarms(items, steady=steady)
 
     def _show_tiles(self, states: Sequence[AlarmState]) -> None:
-        per_tile: dict[str, list[AlarmState]] = {key: [] for key in self.badges}
+        tiles = self.view.tiles
+        per_tile: dict[str, list[AlarmState]] = {key: [] for key in tiles}
         for state in states:
             if state.kind is AlarmKind.PHYSIOLOGICAL:
                 key = tile_of(state.condition)
                 if key in per_tile:
                     per_tile[key].append(state)
         for key, alarms in per_tile.items():
-            alarms.sort(key=_badge_order)
             sounding = [a.priority for a in alarms if not a.silenced]
             flashing = max(sounding).value if sounding else None
             if self._tile_alarming.get(key, "unset") != flashing:
                 self._tile_alarming[key] = flashing
-                self.window.set_alarming(key, flashing)
-            self.badges[key].show_alarms(alarms)
+                tiles[key].set_alarming(flashing)
+            shown = badge(alarms)
+            if self._badges.get(key) != shown:
+                self._badges[key] = shown
+                tiles[key].show_badge(*shown)
 
     def _show_limits(self, states: Sequence[AlarmState]) -> None:
         profile = self.engine.profile
-        limits = {key: tile_limits(profile, key) for key in self.badges}
+        tiles = self.view.tiles
+        limits = {key: tile_limits(profile, key) for key in tiles}
         if limits != self._limits_key:
             self._limits_key = limits
             for key, (low, high) in limits.items():
-                self.window.set_limits(key, low, high)
+                tiles[key].set_limits(low, high)
         lines = threshold_lines(profile, states)
         if lines != self._lines_key:
             self._lines_key = lines
-            self.window.set_thresholds(lines)
+            self.view.set_thresholds(lines)
 
     def _show_pause(self) -> None:
         remaining = self.engine.audio_pause_remaining_s()
-        self.pause_indicator.show_remaining(remaining)
-        paused = remaining is not None
-        if paused != self._paused:
-            self._paused = paused
-            button = self.window.alarm_bar.audio_pause
-            button.setText(END_PAUSE_TEXT if paused else PAUSE_TEXT)
-            length = countdown_text(self.engine.profile.timing.audio_pause_s)
-            what = "End the audio pause now" if paused else f"Pause all alarm sound for {length}"
-            button.setToolTip(f"{what} ({shortcut_key('audio_pause')})")
-
-    def _apply_theme(self, name: str) -> None:
-        theme = get_theme(name)
-        for badge in self.badges.values():
-            badge.apply_theme(theme)
-        self._bar_key = None  # the window restyled the bar; show the steady state again
-        self.refresh()
+        self.view.alarm_bar.show_audio_pause(remaining, self.engine.profile.timing.audio_pause_s)
 
 
-__all__ = ["AlarmPresenter", "PauseIndicator", "TileBadge", "countdown_text", "threshold_lines", "tile_limits"]
+__all__ = ["AlarmPresenter", "AlarmTile", "AlarmView", "countdown_text", "threshold_lines", "tile_limits"]

@@ -2,15 +2,20 @@
 
 Dark is the default: the infusion room is dim and a bright screen glares and
 wakes patients. Colours follow bedside-monitor habit (HR green, NIBP white,
-ART red, SpO2/PR cyan) so a nurse reads them the way she reads the monitor.
+ART red, SpO2/PR cyan, respiration yellow, CO2 amber, temperature pink) so a
+nurse reads them the way she reads the monitor. The catalogue
+(``monitor/parameters.py``) names each measurement's colour by role; a theme
+maps every role to a colour readable on its background (:data:`ROLES`).
 Alarm colours follow IEC 60601-1-8 habit: red high, yellow medium, cyan low.
 A value that is not current is always the same dim grey, in every theme.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from monitor.parameters import MEASUREMENTS
 from monitor.readings import LinkState
 
 FONT_FAMILIES = ["DejaVu Sans", "Noto Sans", "Segoe UI", "Helvetica", "Arial"]
@@ -40,11 +45,7 @@ class Theme:
     text_dim: str
     stale: str  # a value that is not current
     stale_badge_text: str
-    hr: str
-    nibp: str
-    art: str
-    spo2: str
-    pr: str
+    roles: Mapping[str, str]  # a parameter's colour role (catalogue) -> its colour
     alarm_high: str
     alarm_medium: str
     alarm_low: str
@@ -70,8 +71,9 @@ class Theme:
     threshold: str
     link: dict[LinkState, str] = field(default_factory=dict)
 
-    def parameter_colour(self, key: str) -> str:
-        return {"HR": self.hr, "NIBP": self.nibp, "ART": self.art, "SPO2": self.spo2, "PR": self.pr}[key]
+    def colour(self, role: str) -> str:
+        """The colour of a catalogue colour role ("hr", "spo2", ...)."""
+        return self.roles[role]
 
     def alarm_colours(self, priority: str) -> tuple[str, str]:
         """(background, text) for an alarm priority: "high" | "medium" | "low"."""
@@ -108,11 +110,8 @@ DARK = Theme(
     text_dim="#9aa3ad",
     stale="#5d646d",
     stale_badge_text="#07090b",
-    hr="#3ddc84",
-    nibp="#e8ebef",
-    art="#ff6b6b",
-    spo2="#4fd2ff",
-    pr="#4fd2ff",
+    roles={"hr": "#3ddc84", "nibp": "#e8ebef", "art": "#ff6b6b", "spo2": "#4fd2ff", "pr": "#4fd2ff",
+           "resp": "#ffe066", "co2": "#ffab40", "temp": "#f48fb1"},
     alarm_high="#e0201b",
     alarm_medium="#ffd000",
     alarm_low="#19c3de",
@@ -148,11 +147,8 @@ LIGHT = Theme(
     text_dim="#4f5660",
     stale="#a2a8b0",
     stale_badge_text="#ffffff",
-    hr="#067a34",
-    nibp="#111417",
-    art="#c62828",
-    spo2="#0067a8",
-    pr="#0067a8",
+    roles={"hr": "#067a34", "nibp": "#111417", "art": "#c62828", "spo2": "#0067a8", "pr": "#0067a8",
+           "resp": "#7a6000", "co2": "#a54800", "temp": "#ad1457"},
     alarm_high="#d50000",
     alarm_medium="#ffd000",
     alarm_low="#00b8d4",
@@ -188,6 +184,8 @@ LIGHT = Theme(
 )
 
 THEMES: dict[str, Theme] = {"dark": DARK, "light": LIGHT}
+ROLES = frozenset(m.colour for m in MEASUREMENTS.values())
+assert all(set(t.roles) >= ROLES for t in THEMES.values()), "every catalogue colour role has a colour in every theme"
 DEFAULT_THEME = "dark"
 
 

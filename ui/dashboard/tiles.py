@@ -1,103 +1,68 @@
-"""Large numeric tiles: HR, NIBP, ART, SpO2 and PR, readable from across the room.
+"""Large numeric tiles, one per catalogue measurement, readable from across the room.
 
-A tile only draws what :class:`~monitor.latest.LatestValues` decides (the
-staleness rule lives there): a current value in the parameter's colour; a
-stale one greyed, with its age on a grey NOT CURRENT band; an absent one as
-dashes with the device's reason. Under the number: the baseline and the
-change from it, the alarm limits, and for NIBP how long ago the cuff measured.
+A tile is made from its row of :data:`monitor.parameters.MEASUREMENTS` (title,
+unit, the sample text its digits are sized for, colour role) and writes each
+number with its parameter's ``decimals``. It only draws what
+:class:`~monitor.latest.LatestValues` decides (the staleness rule lives there):
+a current value in the measurement's colour; a stale one greyed, with its age on
+a grey NOT CURRENT band; an absent one as dashes with the device's reason. Under
+the number: the baseline and the change from it, the alarm limits, and for a
+measurement on demand (the cuff) how long ago it was measured.
+
+For the alarm presenter a tile shows an alarm state (:meth:`Tile.set_alarming`),
+its limits (:meth:`Tile.set_limits`) and a badge (:meth:`Tile.show_badge`); it
+knows nothing of the alarm engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from monitor.latest import Freshness, ValueView
-from monitor.readings import Parameter
+from monitor.parameters import MEASUREMENTS, PARAMETERS, Parameter
 from ui.dashboard.theme import SIZE_TILE_INFO, SIZE_TILE_NOTE, SIZE_TILE_TITLE, Theme
+from ui.dashboard.tile_text import DASH, baseline_text, fmt, limits_text, measured_text, stale_note
 from ui.dashboard.widgets import FitLabel, Flasher, label, set_px, show_flash, two_looks
 
-DASH = "---"
 SIZE_MEAN = 40
 FULL_HEIGHT_PX = 360  # tile height at which the small print has its full size
-MINUS = "\u2212"  # a real minus sign: a hyphen is easy to miss from a distance
-
-# key -> (title, unit, parameters shown, sample text that sizes the digits)
-TILE_SPECS: dict[str, tuple[str, str, tuple[Parameter, ...], str]] = {
-    "HR": ("HR", "/min", (Parameter.HR,), "888"),
-    "NIBP": ("NIBP", "mmHg", (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN), "888/188"),
-    "ART": ("ART", "mmHg", (Parameter.ART_SYS, Parameter.ART_DIA, Parameter.ART_MEAN), "888/188"),
-    "SPO2": ("SpO\u2082", "%", (Parameter.SPO2,), "188"),
-    "PR": ("PR", "/min", (Parameter.PR,), "888"),
-}
 
 
-# -- text rules (pure; the tests read them through the widgets) --------------------------
+class Badge(QLabel):
+    """A tile's alarms in their colour, one line: ``*** HR 134 > 130``; hidden when there are none."""
 
-def fmt(value: float | None) -> str:
-    return DASH if value is None else f"{value:.0f}"
+    def __init__(self, theme: Theme) -> None:
+        super().__init__("")
+        self._theme = theme
+        self.priority: str | None = None
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_px(self, SIZE_TILE_NOTE, True)
+        self.hide()
 
+    def show_badge(self, text: str, priority: str | None) -> None:
+        if (text, priority) == (self.text(), self.priority) and self.isVisible() == bool(text):
+            return
+        self.priority = priority if text else None
+        self.setText(text)
+        self._restyle()
+        self.setVisible(bool(text))
 
-def signed(delta: float) -> str:
-    rounded = round(delta)
-    if rounded == 0:
-        return "\u00b10"
-    return f"+{rounded:.0f}" if rounded > 0 else f"{MINUS}{abs(rounded):.0f}"
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._restyle()
 
-
-def age_text(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(0, int(seconds))} s"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
-
-
-def measured_text(age_s: float | None) -> str:
-    if age_s is None:
-        return ""
-    if age_s < 60:
-        return "measured <1 min ago"
-    return f"measured {age_text(age_s)} ago"
-
-
-def limits_text(low: float | str | None, high: float | str | None) -> str:
-    if low is None and high is None:
-        return "limits not set"
-
-    def one(value: float | str | None) -> str:
-        if value is None:
-            return "off"
-        return value if isinstance(value, str) else f"{value:g}"
-
-    return f"limits {one(low)} \u2013 {one(high)}"
-
-
-def baseline_text(
-    baselines: tuple[float | None, ...], values: tuple[float | None, ...], forming: bool
-) -> str:
-    """"baseline 124/78 · +12/+9"; while the baseline is still forming, no change."""
-    if all(b is None for b in baselines):
-        return "baseline pending" if forming else "no baseline"
-    base = "/".join(fmt(b) for b in baselines)
-    if forming:
-        return f"baseline so far {base}"
-    deltas = [signed(v - b) if v is not None and b is not None else DASH for v, b in zip(values, baselines, strict=True)]
-    if all(d == DASH for d in deltas):
-        return f"baseline {base}"
-    return f"baseline {base} \u00b7 {'/'.join(deltas)}"
-
-
-def stale_note(view: ValueView, measured: bool) -> str:
-    if view.age_s is None:
-        return "NOT CURRENT: no recent value"
-    if measured:
-        return f"NOT CURRENT: {measured_text(view.age_s)}"
-    return f"NOT CURRENT: last value {age_text(view.age_s)} ago"
+    def _restyle(self) -> None:
+        if self.priority is None:
+            self.setStyleSheet("")
+            return
+        background, text = self._theme.alarm_colours(self.priority)
+        self.setStyleSheet(f"background: {background}; color: {text}; border: 2px solid {text};"
+                           " border-radius: 6px; padding: 2px 8px;")
 
 
 class Tile(QFrame):
@@ -107,8 +72,11 @@ class Tile(QFrame):
         super().__init__()
         self.setObjectName("tile")
         self.key = key
-        title, unit, self.parameters, sample = TILE_SPECS[key]
-        self.pressure = len(self.parameters) == 3
+        self.spec = MEASUREMENTS[key]
+        self.parameters = self.spec.parameters
+        self.pressure = self.spec.pressure
+        self.decimals = PARAMETERS[self.parameters[0]].decimals
+        title, unit, sample = self.spec.title, self.spec.unit, self.spec.sample
         self.state = Freshness.NEVER
         self._theme = theme
         self._style_key: tuple[object, ...] = ()
@@ -119,6 +87,7 @@ class Tile(QFrame):
         self.mean = label("", SIZE_MEAN, True)
         self.baseline = label("", SIZE_TILE_INFO)
         self.note = label("", SIZE_TILE_NOTE, True)
+        self.badge = Badge(theme)
         self.flasher = Flasher(self)
         self.flasher.changed.connect(lambda _on: self._restyle())
         for widget in (self.limits, self.baseline, self.note):
@@ -138,6 +107,7 @@ class Tile(QFrame):
         layout.setContentsMargins(14, 8, 14, 10)
         layout.setSpacing(2)
         layout.addLayout(top)
+        layout.addWidget(self.badge)  # under the title and limits
         layout.addWidget(self.value, 1)
         layout.addWidget(self.mean)
         layout.addWidget(self.baseline)
@@ -155,7 +125,7 @@ class Tile(QFrame):
             if widget.font().pixelSize() != px:
                 set_px(widget, px, bold)
 
-    # -- API for the alarm engine ------------------------------------------------------
+    # -- API for the alarm presenter ------------------------------------------------------
 
     def set_limits(self, low: float | str | None, high: float | str | None) -> None:
         """Show the alarm limits (numbers, or text such as "160/100" for a pressure)."""
@@ -166,6 +136,10 @@ class Tile(QFrame):
         self.flasher.set_priority(priority)
         self._restyle()
 
+    def show_badge(self, text: str, priority: str | None) -> None:
+        """The tile's alarms in one line ("" hides the badge); the number stays the largest thing."""
+        self.badge.show_badge(text, priority)
+
     @property
     def alarm_priority(self) -> str | None:
         return self.flasher.priority
@@ -174,7 +148,15 @@ class Tile(QFrame):
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self.badge.apply_theme(theme)
         self._restyle()
+
+    def show_values(self, views: Sequence[ValueView], baselines: Mapping[Parameter, float], forming: bool) -> None:
+        """Its parameters' values (``views`` in catalogue order) with their baselines."""
+        if self.pressure:
+            self.show_pressure(tuple(views), baselines, forming)  # type: ignore[arg-type]
+        else:
+            self.show_single(views[0], baselines.get(self.parameters[0]), forming)
 
     def show_text(self, value: str, mean: str, baseline: str, note: str, state: Freshness) -> None:
         self.state = state
@@ -184,19 +166,21 @@ class Tile(QFrame):
         self._restyle()
 
     def show_single(self, view: ValueView, baseline: float | None, forming: bool) -> None:
+        d = self.decimals
         if view.value is None:
             reason = view.reason or ("no data yet" if view.freshness is Freshness.NEVER else "no value")
-            self.show_text(DASH, "", baseline_text((baseline,), (None,), forming), reason, view.freshness)
+            self.show_text(DASH, "", baseline_text((baseline,), (None,), forming, d), reason, view.freshness)
             return
         note = stale_note(view, measured=False) if view.freshness is Freshness.STALE else view.reason
-        self.show_text(fmt(view.value), "", baseline_text((baseline,), (view.value,), forming), note, view.freshness)
+        base = baseline_text((baseline,), (view.value,), forming, d)
+        self.show_text(fmt(view.value, d), "", base, note, view.freshness)
 
     def show_pressure(
         self, views: tuple[ValueView, ValueView, ValueView], baselines: Mapping[Parameter, float], forming: bool
     ) -> None:
         sys_v, dia_v, mean_v = views
         base = (baselines.get(self.parameters[0]), baselines.get(self.parameters[1]))
-        measured = self.key == "NIBP"
+        measured = self.spec.discrete
         if sys_v.value is None or dia_v.value is None:
             missing = sys_v if sys_v.value is None else dia_v
             reason = missing.reason or "no value"
@@ -232,7 +216,7 @@ class Tile(QFrame):
         t = self._theme
         priority = self.flasher.priority
         current = self.state is Freshness.CURRENT
-        colour = t.parameter_colour(self.key) if current else t.stale
+        colour = t.colour(self.spec.colour) if current else t.stale
         text, dim = t.text, t.text_dim
         background, border, width = t.surface, t.border, 1
         flashed = (background, colour, text, dim)  # (background, colour, text, dim) while flashed on
@@ -273,7 +257,8 @@ class Tile(QFrame):
 
 
 def make_tiles(theme: Theme) -> dict[str, Tile]:
-    return {key: Tile(key, theme) for key in TILE_SPECS}
+    """One tile per catalogue measurement, in catalogue order."""
+    return {key: Tile(key, theme) for key in MEASUREMENTS}
 
 
-__all__ = ["TILE_SPECS", "Tile", "make_tiles"]
+__all__ = ["Badge", "Tile", "make_tiles"]

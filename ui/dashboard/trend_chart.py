@@ -1,9 +1,14 @@
-"""The session trend: HR and BP against session minutes, with the phases shaded.
+"""The session trend: every charted parameter against session minutes, with the phases shaded.
 
-One pyqtgraph plot, every item created once; :meth:`TrendChart.refresh` (called
-by the window's display timer, at most 2 Hz) only calls ``setData``/``setRegion``
-and only when the trend store changed. x = minutes from infusion start
-(negative during baseline), so the infusion is always 0 to 40.
+Panels from the catalogue (:mod:`ui.dashboard.chart_panels`): heart rate and
+blood pressure in the main one (HR and ART as lines, each NIBP as a bar), and
+below it, x-linked, a smaller panel for SpO2, for respiration (RR, EtCO2) and for
+temperature, each shown once the monitor has sent any of its values. One
+pyqtgraph view holds them all; every item is created once, and
+:meth:`TrendChart.refresh` (called by the window's display timer, at most 2 Hz)
+only calls ``setData``/``setRegion``, and only when the trend store changed.
+x = minutes from infusion start (negative during baseline), so the infusion is
+always 0 to 40.
 
 Drawing is the dashboard's largest CPU cost, so a refresh that would change
 nothing on screen changes nothing (docs/BENCHMARKS.md): "now" is drawn on a
@@ -24,32 +29,33 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from monitor.readings import Parameter
+from monitor.parameters import PARAMETERS, charted
 from monitor.trends import TrendStore
+from ui.dashboard.chart_panels import (
+    MAIN_PANEL,
+    PHASES,
+    ChartPanel,
+    Threshold,
+    font,
+    legend_html,
+    make_panels,
+    pen,
+)
 from ui.dashboard.shortcuts import SHORTCUTS, with_key
 from ui.dashboard.spans import Spans
 from ui.dashboard.theme import SIZE_CHART_AXIS, SIZE_HEADER_SMALL, Theme
 from ui.dashboard.widgets import label
 
-DEFAULT_Y = (40.0, 180.0)  # mmHg and /min: room for a ketamine rise without rescaling
 MARKER_KINDS = frozenset({"alarm", "annotation"})  # phase changes are drawn as shading
-PHASES = ("baseline", "infusion", "recovery")
 MAX_DRAWN_MARKERS = 200  # the newest; a chart with more lines than this says nothing
 MARKER_LABEL_HEIGHTS = (0.97, 0.89, 0.81)  # consecutive marker labels step down so they do not overlap
 NOW_STEPS_S = (1, 2, 5, 10, 15, 30, 60)  # each divides a minute, so whole minutes are drawn exactly
-
-
-def _pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.QtGui.QPen:
-    pen = pg.mkPen(colour, width=width)
-    pen.setStyle(style)
-    pen.setCosmetic(True)
-    return pen
+X_TITLE = "minutes from infusion start"
 
 
 class TrendChart(QWidget):
@@ -62,16 +68,22 @@ class TrendChart(QWidget):
         self._version = -1
         self._spans: Spans | None = None
         self._drawn: Spans | None = None  # the spans as last drawn (on the pixel grid)
-        self._threshold_values: list[tuple[float, str]] = []
+        self._thresholds: list[Threshold] = []
         self.thresholds: list[pg.InfiniteLine] = []
         self.markers: list[pg.InfiniteLine] = []
         self._marker_keys: list[tuple[str, str]] = []
-        self._y_range = DEFAULT_Y
-        self.plot_widget = pg.PlotWidget()
-        self.plot_item = self.plot_widget.getPlotItem()
-        self.view_box = self.plot_item.getViewBox()
-        self._setup_plot()
+        self.x_title = X_TITLE
+        self.plot_widget = pg.GraphicsLayoutWidget()  # one view: one paint for every panel
+        self.plot_widget.ci.layout.setContentsMargins(0, 0, 4, 0)
+        self.plot_widget.ci.layout.setVerticalSpacing(4)
+        self.panels: dict[str, ChartPanel] = make_panels()
+        self.main = self.panels[MAIN_PANEL]
+        self.plot_item = self.main.plot
+        self.view_box = self.main.view_box
+        self.curves = {p: item for panel in self.panels.values() for p, item in panel.curves.items()}
+        self.shown: list[str] = []  # the panels in the view, in catalogue order
         self._create_items()
+        self.show_panel(MAIN_PANEL)
         self.title = label("Session trend", SIZE_HEADER_SMALL, True)
         self.legend = label("", SIZE_HEADER_SMALL - 2)
         self.live_button = QPushButton(with_key("Back to live", "back_to_live"))
@@ -89,41 +101,22 @@ class TrendChart(QWidget):
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
-        self.view_box.sigRangeChangedManually.connect(self._user_moved_view)
+        for panel in self.panels.values():
+            panel.view_box.sigRangeChangedManually.connect(self._user_moved_view)
         self.apply_theme(theme)
 
     # -- construction (once) -------------------------------------------------------------
 
-    def _setup_plot(self) -> None:
-        item = self.plot_item
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(x=True, y=False)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")
-        item.showGrid(x=True, y=True)
-        item.setLabel("bottom", "minutes from infusion start")
-        self.view_box.disableAutoRange()
-        self.view_box.setYRange(*DEFAULT_Y, padding=0)
-        for name in ("left", "bottom"):  # their grid lines cover the plot: replayed on every paint otherwise
-            item.getAxis(name).setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
     def _create_items(self) -> None:
         item = self.plot_item
-        self.regions: dict[str, pg.LinearRegionItem] = {}
+        self.regions = self.main.regions
         self.region_labels: dict[str, pg.TextItem] = {}
-        for phase in (*PHASES, "planned"):
-            region = pg.LinearRegionItem((0, 0), movable=False)
-            region.setZValue(-20)
-            for line in region.lines:
-                line.setPen(pg.mkPen(None))
-            region.hide()
-            item.addItem(region)
+        for phase in self.regions:
             text = pg.TextItem("" if phase == "planned" else phase.upper(), anchor=(0, 0))
             text.setZValue(-10)
             text.hide()
             item.addItem(text)
-            self.regions[phase], self.region_labels[phase] = region, text
+            self.region_labels[phase] = text
         self.planned_end = pg.InfiniteLine(
             angle=90, movable=False, label="planned end", labelOpts={"position": 0.03, "anchors": [(1.05, 1), (1.05, 1)]}
         )
@@ -131,14 +124,53 @@ class TrendChart(QWidget):
         self.now_line = pg.InfiniteLine(angle=90, movable=False)
         for line in (self.planned_end, self.now_line):
             item.addItem(line)
-        self.hr_curve = pg.PlotDataItem(connect="finite", name="HR")
-        self.art_sys_curve = pg.PlotDataItem(connect="finite", name="ART sys")
-        self.art_dia_curve = pg.PlotDataItem(connect="finite", name="ART dia")
-        self.nibp_bars = pg.PlotDataItem(connect="pairs", name="NIBP")
-        self.nibp_sys = pg.ScatterPlotItem(symbol="t", size=16)  # ▼ systolic
-        self.nibp_dia = pg.ScatterPlotItem(symbol="t1", size=16)  # ▲ diastolic
-        for curve in (self.art_sys_curve, self.art_dia_curve, self.hr_curve, self.nibp_bars, self.nibp_sys, self.nibp_dia):
-            item.addItem(curve)
+        for panel in self.panels.values():
+            panel.plot.setXLink(item)
+
+    def show_panel(self, key: str) -> None:
+        """Put a panel in the view (in catalogue order, below the main one): once it has data."""
+        if key in self.shown:
+            return
+        order = list(self.panels)
+        self.shown = sorted([*self.shown, key], key=order.index)
+        layout = self.plot_widget.ci
+        for panel in self.panels.values():
+            if panel.plot.scene() is not None and panel.plot in layout.items:
+                layout.removeItem(panel.plot)
+        for row, shown in enumerate(self.shown):
+            layout.addItem(self.panels[shown].plot, row=row, col=0)
+        self._label_x_axis()
+        self._size_panels()
+        if hasattr(self, "legend"):
+            self.legend.setText(self.legend_text())
+
+    def _size_panels(self) -> None:
+        """Share the height by the catalogue's panel heights: the small panels get theirs, fixed
+        (the lowest with room for the minutes under it); the main one takes the rest."""
+        if len(self.shown) < 2:
+            return
+        layout = self.plot_widget.ci.layout
+        lowest = self.panels[self.shown[-1]].plot.getAxis("bottom")
+        height = self.plot_widget.viewport().height() - lowest.height()
+        height -= layout.verticalSpacing() * (len(self.shown) - 1)
+        total = sum(self.panels[key].spec.height for key in self.shown)
+        for key in self.shown[1:]:
+            plot = self.panels[key].plot
+            px = height * self.panels[key].spec.height / total + (lowest.height() if plot is lowest.parentItem() else 0)
+            plot.setMinimumHeight(px)
+            plot.setMaximumHeight(px)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._size_panels()
+
+    def _label_x_axis(self) -> None:
+        """Minutes under the lowest panel only; the others keep their vertical grid lines."""
+        for key in self.shown:
+            axis = self.panels[key].plot.getAxis("bottom")
+            lowest = key == self.shown[-1]
+            axis.setStyle(showValues=lowest)
+            axis.showLabel(lowest)
 
     # -- API ------------------------------------------------------------------------------
 
@@ -183,18 +215,19 @@ class TrendChart(QWidget):
         now_s = math.floor(spans.now * 60.0 / step + 1e-6) * step
         return replace(spans, now=now_s / 60.0)
 
-    def set_thresholds(self, lines: Sequence[tuple[float, str]]) -> None:
-        """Horizontal lines at alarm thresholds, e.g. [(160, "SBP 160"), (110, "HR 110")]."""
-        for line in self.thresholds:
-            self.plot_item.removeItem(line)
-        self._threshold_values = [(float(v), str(t)) for v, t in lines]
+    def set_thresholds(self, lines: Sequence[tuple[float, str] | tuple[float, str, str]]) -> None:
+        """Horizontal lines at alarm thresholds, e.g. [(160, "SBP 160"), (90, "SpO2 90", "spo2")];
+        a line without a panel is in the main one."""
+        for line, old in zip(self.thresholds, self._thresholds, strict=True):
+            self.panels[old.panel].plot.removeItem(line)
+        self._thresholds = [Threshold(float(t[0]), str(t[1]), *t[2:]) for t in lines]
         self.thresholds = []
-        for value, text in self._threshold_values:
+        for value, text, panel in self._thresholds:
             line = pg.InfiniteLine(
                 pos=value, angle=0, movable=False, label=text, labelOpts={"position": 0.995, "anchors": [(1, 1), (1, 1)]}
             )
             line.setZValue(-5)
-            self.plot_item.addItem(line)
+            self.panels[panel].plot.addItem(line)
             self.thresholds.append(line)
         self._style_lines()
         self._fit_y()
@@ -217,19 +250,15 @@ class TrendChart(QWidget):
     # -- drawing ----------------------------------------------------------------------------
 
     def _set_data(self, store: TrendStore) -> None:
-        for curve, parameter in (
-            (self.hr_curve, Parameter.HR),
-            (self.art_sys_curve, Parameter.ART_SYS),
-            (self.art_dia_curve, Parameter.ART_DIA),
-        ):
-            x, y = store.series(parameter)
-            curve.setData(x, y, connect="finite")
-        nibp = store.nibp()
-        both = np.isfinite(nibp.sys) & np.isfinite(nibp.dia)
-        x, sys, dia = nibp.minutes[both], nibp.sys[both], nibp.dia[both]
-        self.nibp_bars.setData(np.repeat(x, 2), np.column_stack((sys, dia)).ravel(), connect="pairs")
-        self.nibp_sys.setData(x, sys)
-        self.nibp_dia.setData(x, dia)
+        for panel in self.panels.values():
+            for parameter in panel.curves:
+                if PARAMETERS[parameter].trend_style != "cuff":
+                    panel.set_line(parameter, *store.series(parameter))
+            if panel.bars is not None:
+                nibp = store.nibp()
+                panel.set_cuff(nibp.minutes, nibp.sys, nibp.dia)
+            if panel.key not in self.shown and panel.has_data():
+                self.show_panel(panel.key)
         self._set_markers(list(store.markers(MARKER_KINDS))[-MAX_DRAWN_MARKERS:])
         self._fit_y()
 
@@ -253,30 +282,19 @@ class TrendChart(QWidget):
             line.setPos(m.minutes)
 
     def _fit_y(self) -> None:
-        values = [np.array([v for v, _ in self._threshold_values], dtype=float)]
-        for item in (self.hr_curve, self.art_sys_curve, self.art_dia_curve):
-            if item.yData is not None:
-                values.append(item.yData)
-        for item in (self.nibp_sys, self.nibp_dia):
-            values.append(item.data["y"])
-        data = np.concatenate([np.asarray(v, dtype=float) for v in values])
-        data = data[np.isfinite(data)]
-        low, high = DEFAULT_Y
-        if data.size:
-            low = min(low, 10 * math.floor((data.min() - 5) / 10))
-            high = max(high, 10 * math.ceil((data.max() + 5) / 10))
-        if (low, high) != self._y_range:
-            self._y_range = (low, high)
-            self.view_box.setYRange(low, high, padding=0)
+        for key in self.shown:
+            self.panels[key].fit([t.value for t in self._thresholds if t.panel == key])
+
+    @property
+    def _y_range(self) -> tuple[float, float]:
+        return self.main.y_range
 
     def _set_phases(self, spans: Spans) -> None:
         regions = spans.phase_regions()
+        for key in self.shown:
+            self.panels[key].set_phases(regions)
         for phase, span in regions.items():
-            region, text = self.regions[phase], self.region_labels[phase]
-            region.setVisible(span is not None)
-            text.setVisible(span is not None)
-            if span is not None:
-                region.setRegion(span)
+            self.region_labels[phase].setVisible(span is not None)
         infusing = spans.planned_end is not None and spans.infusion_stop is None
         self.planned_end.setVisible(infusing)
         if infusing:
@@ -309,60 +327,39 @@ class TrendChart(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         t = self._theme = theme
         self.plot_widget.setBackground(t.chart_background)
-        font = _font(SIZE_CHART_AXIS)
-        for name in ("left", "bottom"):
-            axis = self.plot_item.getAxis(name)
-            axis.setPen(pg.mkPen(t.chart_axis))
-            axis.setTextPen(pg.mkPen(t.chart_axis))
-            axis.setTickFont(font)
-            axis.setGrid(t.chart_grid_alpha)
-        self.plot_item.setLabel("bottom", "minutes from infusion start", color=t.chart_axis, size=f"{SIZE_CHART_AXIS}px")
-        self.hr_curve.setPen(_pen(t.hr, 3))
-        self.art_sys_curve.setPen(_pen(t.art, 2.5))
-        self.art_dia_curve.setPen(_pen(t.art, 2.5))
-        self.nibp_bars.setPen(_pen(t.nibp, 2.5))
-        for scatter in (self.nibp_sys, self.nibp_dia):
-            scatter.setPen(pg.mkPen(t.nibp))
-            scatter.setBrush(pg.mkBrush(t.nibp))
-        planned = QColor(t.phase_infusion)
-        planned.setAlpha(t.shade_alpha // 2)
-        self.regions["planned"].setBrush(pg.mkBrush(planned))
+        for panel in self.panels.values():
+            panel.apply_theme(t)
+            panel.plot.setLabel("bottom", self.x_title, color=t.chart_axis, size=f"{SIZE_CHART_AXIS}px")
+        self._label_x_axis()
         for phase in PHASES:
-            colour = QColor(t.phase_colour(phase))
-            colour.setAlpha(t.shade_alpha)
-            self.regions[phase].setBrush(pg.mkBrush(colour))
             self.region_labels[phase].setColor(t.phase_colour(phase))
-            self.region_labels[phase].setFont(_font(SIZE_CHART_AXIS + 1, bold=True))
-        self.now_line.setPen(_pen(t.text_dim, 1, Qt.PenStyle.DotLine))
-        self.planned_end.setPen(_pen(t.phase_infusion, 2, Qt.PenStyle.DashLine))
+            self.region_labels[phase].setFont(font(SIZE_CHART_AXIS + 1, bold=True))
+        self.now_line.setPen(pen(t.text_dim, 1, Qt.PenStyle.DotLine))
+        self.planned_end.setPen(pen(t.phase_infusion, 2, Qt.PenStyle.DashLine))
         self.planned_end.label.setColor(t.phase_infusion)
-        self.planned_end.label.setFont(_font(SIZE_CHART_AXIS, bold=True))
+        self.planned_end.label.setFont(font(SIZE_CHART_AXIS, bold=True))
         self.title.setStyleSheet(f"color: {t.text_dim};")
-        self.legend.setText(
-            f"<span style='color:{t.hr}'>\u2501 HR</span> &nbsp;&nbsp; "
-            f"<span style='color:{t.nibp}'>\u25bc\u2503\u25b2 NIBP sys/dia</span> &nbsp;&nbsp; "
-            f"<span style='color:{t.art}'>\u2501 ART sys, dia</span>"
-        )
+        self.legend.setText(self.legend_text())
         self._style_lines()
+
+    def legend_text(self) -> str:
+        """The parameters of the panels in view."""
+        return legend_html(self._theme, [p for key in self.shown for p in charted(key)])
 
     def _style_lines(self) -> None:
         t = self._theme
         fill = QColor(t.chart_background)
         fill.setAlpha(200)
         for line in self.thresholds:
-            line.setPen(_pen(t.threshold, 1.5, Qt.PenStyle.DashLine))
+            line.setPen(pen(t.threshold, 1.5, Qt.PenStyle.DashLine))
             line.label.setColor(t.threshold)
-            line.label.setFont(_font(SIZE_CHART_AXIS))
+            line.label.setFont(font(SIZE_CHART_AXIS))
         for line in self.markers:
             colour = t.alarm_high if getattr(line, "kind", "") == "alarm" else t.marker_annotation
-            line.setPen(_pen(colour, 1.5, Qt.PenStyle.DashLine))
+            line.setPen(pen(colour, 1.5, Qt.PenStyle.DashLine))
             line.label.setColor(colour)
-            line.label.setFont(_font(SIZE_CHART_AXIS, bold=True))
+            line.label.setFont(font(SIZE_CHART_AXIS, bold=True))
             line.label.fill = pg.mkBrush(fill)
 
 
-def _font(size: int, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPixelSize(size)
-    font.setBold(bold)
-    return font
+__all__ = ["TrendChart"]

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.latest import LatestValues
-from monitor.readings import DeviceStatus, LinkEvent, LinkState, Parameter, Reading
+from monitor.readings import DeviceStatus, LinkEvent, LinkState, Reading
 from monitor.session import QUICK_ANNOTATIONS
 from monitor.trends import TrendStore
 from ui.dashboard.alarm_bar import AlarmBar
@@ -40,7 +40,8 @@ from ui.dashboard.header import Header
 from ui.dashboard.shortcuts import QUICK_KEYS, help_rows, key
 from ui.dashboard.spans import Spans
 from ui.dashboard.theme import FONT_FAMILIES, get_theme, other_theme, stylesheet
-from ui.dashboard.tiles import Tile, make_tiles
+from ui.dashboard.tile_row import TileRow
+from ui.dashboard.tiles import Tile
 from ui.dashboard.trend_chart import TrendChart
 
 REFRESH_MS = 500  # the display timer: at most 2 redraws a second
@@ -48,7 +49,6 @@ NOTICE_MS = 10_000
 KEY_GEOMETRY, KEY_STATE, KEY_FULLSCREEN, KEY_THEME = (
     "window/geometry", "window/state", "window/fullscreen", "theme",
 )
-TILE_STRETCH = {"HR": 4, "NIBP": 7, "ART": 6, "SPO2": 3, "PR": 3}
 
 
 def remembered_theme(settings: QSettings | None = None) -> str:
@@ -98,7 +98,8 @@ class DashboardWindow(QMainWindow):
         self.setFont(font)
         self.header = Header(theme_, patient_id, link_description, sim)
         self.alarm_bar = AlarmBar(theme_)
-        self.tiles: dict[str, Tile] = make_tiles(theme_)
+        self.tile_row = TileRow(theme_)
+        self.tiles: dict[str, Tile] = self.tile_row.tiles
         self.chart = TrendChart(theme_)
         self.controls = Controls(QUICK_ANNOTATIONS, confirm)
         self.help_overlay = self._make_help()
@@ -121,10 +122,6 @@ class DashboardWindow(QMainWindow):
 
     def _build(self) -> None:
         central = QWidget(objectName="dashboard")
-        tiles_row = QHBoxLayout()
-        tiles_row.setSpacing(10)
-        for key_, tile in self.tiles.items():
-            tiles_row.addWidget(tile, TILE_STRETCH[key_])
         lower = QHBoxLayout()
         lower.setSpacing(10)
         lower.addWidget(self.chart, 1)
@@ -142,13 +139,11 @@ class DashboardWindow(QMainWindow):
         layout.setSpacing(8)
         layout.addWidget(self.header)
         layout.addWidget(self.alarm_bar)
-        layout.addLayout(tiles_row, 9)
+        layout.addWidget(self.tile_row, 9)
         layout.addLayout(lower, 12)
         self.setCentralWidget(central)
         self.help_overlay.setParent(central)
         self.help_overlay.hide()
-        for key_ in ("ART", "SPO2", "PR"):  # shown once the monitor sends them
-            self.tiles[key_].hide()
 
     def _connect(self) -> None:
         c = self.controls
@@ -221,23 +216,15 @@ class DashboardWindow(QMainWindow):
         self._sync_origin()
         self._trends.add_marker(self._session.minutes_at(at), kind, text)
 
-    # -- places for the app and the alarm engine -------------------------------------------------
+    # -- places for the app and the alarm presenter (ui.alarm_presenter.AlarmView) -----------------
+    # alarm_bar: the alarm bar; tiles: by measurement key, each showing an alarm state, limits, a badge
 
     def set_recording(self, text: str, ok: bool) -> None:
         self.header.set_recording(text, ok)
 
-    def set_alarms(self, items: Sequence[tuple[object, str]]) -> None:
-        """(priority, message) pairs; priority "high" | "medium" | "low" or the engine's Priority."""
-        self.alarm_bar.set_alarms(items)
-
-    def set_thresholds(self, lines: Sequence[tuple[float, str]]) -> None:
+    def set_thresholds(self, lines: Sequence[tuple[float, str] | tuple[float, str, str]]) -> None:
+        """Alarm limit lines on the trend: (value, text[, trend panel])."""
         self.chart.set_thresholds(lines)
-
-    def set_limits(self, tile: str, low: float | str | None, high: float | str | None) -> None:
-        self.tiles[tile].set_limits(low, high)
-
-    def set_alarming(self, tile: str, priority: object) -> None:
-        self.tiles[tile].set_alarming(priority)
 
     def show_notice(self, text: str) -> None:
         """A sentence for the nurse (e.g. why a command was refused), for ten seconds."""
@@ -251,8 +238,7 @@ class DashboardWindow(QMainWindow):
         self.setStyleSheet(stylesheet(theme))
         self.header.apply_theme(theme)
         self.alarm_bar.apply_theme(theme)
-        for tile in self.tiles.values():
-            tile.apply_theme(theme)
+        self.tile_row.apply_theme(theme)
         self.chart.apply_theme(theme)
         if announce:
             self._settings.setValue(KEY_THEME, theme.name)
@@ -301,17 +287,7 @@ class DashboardWindow(QMainWindow):
             self.header.show_link(link.state, link.protocol, link.port, age, link.message)
 
     def _show_tiles(self, view: Any, now: datetime) -> None:
-        forming = str(view.phase) == "baseline"
-        baseline = view.baseline
-        for key_, parameter in (("HR", Parameter.HR), ("SPO2", Parameter.SPO2), ("PR", Parameter.PR)):
-            self.tiles[key_].show_single(self._latest.view(parameter, now), baseline.get(parameter), forming)
-        for key_ in ("NIBP", "ART"):
-            tile = self.tiles[key_]
-            views = tuple(self._latest.view(p, now) for p in tile.parameters)
-            tile.show_pressure(views, baseline, forming)  # type: ignore[arg-type]
-        for key_, parameter in (("ART", Parameter.ART_SYS), ("SPO2", Parameter.SPO2), ("PR", Parameter.PR)):
-            if self._latest.has_seen(parameter) and self.tiles[key_].isHidden():
-                self.tiles[key_].show()
+        self.tile_row.show_values(self._latest, view.baseline, str(view.phase) == "baseline", now)
 
     def _spans(self, view: Any, now: datetime) -> Spans:
         m = self._chart_minutes

@@ -1,45 +1,45 @@
-"""The whole recorded session as the live chart draws it, plus a cursor and an SpO2 strip.
+"""The whole recorded session as the live chart draws it, plus a cursor.
 
 :class:`ReviewChart` *is* the dashboard's :class:`~ui.dashboard.trend_chart.TrendChart`
-(same plot setup, items, colours, fonts and theme code), filled once from a
-recording instead of from the live trend store, and never following "now":
+(same panels from the catalogue, items, colours, fonts and theme code), filled
+once from a recording instead of from the live trend store, and never following "now":
 
-* HR and ART sys/dia lines, NIBP ▼┃▲ bars, phases shaded and named, the planned
+* HR and ART lines, NIBP ▼┃▲ bars, phases shaded and named, the planned
   infusion end, against minutes from the infusion start;
-* the alarm limits as dashed lines, each drawn while it was in force
-  (:func:`ui.review.data.limit_segments`); the nurse's notes as labelled
-  markers, as on the live chart; alarms as triangles in their priority colour
-  along the bottom (hover one for its message);
-* SpO2 in a strip below, sharing the time axis;
-* a cursor: a vertical line that follows the mouse, or the arrow keys
-  (←/→ 5 s, with Shift 1 min), and reports its time with :attr:`cursor_moved`.
+* below, x-linked, a panel for SpO2, for respiration (RR, EtCO2) and for
+  temperature, each when the recording has any of its values;
+* the alarm limits as dashed lines in their parameter's panel, each drawn while
+  it was in force (:func:`ui.review.data.limit_segments`); the nurse's notes as
+  labelled markers, as on the live chart; alarms as triangles in their priority
+  colour along the bottom (hover one for its message);
+* a cursor: a vertical line through every panel that follows the mouse, or the
+  arrow keys (←/→ 5 s, with Shift 1 min), and reports its time with :attr:`cursor_moved`.
 
 Zoom with the wheel or +/−, pan by dragging, Home shows the whole session. Every
 item is built once from the numpy series; pyqtgraph's clip-to-view and peak
-downsampling (set up by TrendChart) keep an 8-hour session fast to draw.
+downsampling (set up by the panels) keep an 8-hour session fast to draw.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPushButton
 
-from monitor.readings import Parameter
+from monitor.parameters import PARAMETERS, charted
 from monitor.review import AlarmOccurrence, Recording, alarm_occurrences
+from ui.dashboard.chart_panels import MAIN_PANEL, font, legend_html, pen
 from ui.dashboard.theme import SIZE_CHART_AXIS, Theme
-from ui.dashboard.trend_chart import DEFAULT_Y, MAX_DRAWN_MARKERS, TrendChart, _font, _pen
+from ui.dashboard.trend_chart import MAX_DRAWN_MARKERS, TrendChart
 from ui.review import data as rd
 
 STEP_S = 5.0  # ← / →: a Datex record
 BIG_STEP_S = 60.0  # with Shift
 ZOOM_FACTOR = 1.6
 MIN_VIEW_MIN = 1.0
-SPO2_Y = (85.0, 100.0)
 PRIORITIES = ("high", "medium", "low")
 LABEL_HEIGHT_PX = 20  # a limit label's height on screen
 LABEL_HEIGHT_SHARE = 0.05  # the same as a share of the y axis, before the chart has a size
@@ -57,6 +57,7 @@ class ReviewChart(TrendChart):
         self._limit_label_data: list[rd.LimitLabel] = []
         self.bounds = (0.0, 1.0)  # minutes: the session
         self.cursor_minutes: float | None = None
+        self._recorded: tuple = ()
         super().__init__(theme)
         self.follow = False
         self.live_button.hide()
@@ -74,11 +75,7 @@ class ReviewChart(TrendChart):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
             top.addWidget(button)
-        self.layout().addWidget(self.spo2_widget)
-        self.layout().setStretchFactor(self.plot_widget, 5)
-        self.layout().setStretchFactor(self.spo2_widget, 1)
-        self.plot_widget.scene().sigMouseMoved.connect(lambda pos: self._mouse_moved(self.plot_item, pos))
-        self.spo2_widget.scene().sigMouseMoved.connect(lambda pos: self._mouse_moved(self.spo2_item, pos))
+        self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
         self.view_box.sigXRangeChanged.connect(self._place_labels)
         self.view_box.sigResized.connect(self._stack_limit_labels)
 
@@ -86,46 +83,22 @@ class ReviewChart(TrendChart):
 
     def _create_items(self) -> None:
         super()._create_items()
-        item = self.plot_item
-        self.limit_lines = pg.PlotDataItem(connect="pairs", name="limits")
-        self.limit_lines.setZValue(-5)
-        item.addItem(self.limit_lines)
+        self.limit_lines: dict[str, pg.PlotDataItem] = {}  # by panel
+        self.cursors: dict[str, pg.InfiniteLine] = {}
+        for key, panel in self.panels.items():
+            lines = pg.PlotDataItem(connect="pairs", name="limits")
+            lines.setZValue(-5)
+            cursor = pg.InfiniteLine(angle=90, movable=False)
+            cursor.setZValue(30)
+            cursor.hide()
+            for thing in (lines, cursor):
+                panel.plot.addItem(thing)
+            self.limit_lines[key], self.cursors[key] = lines, cursor
+        self.cursor = self.cursors[MAIN_PANEL]
         self.alarm_marks = pg.ScatterPlotItem(symbol="t1", size=15, hoverable=True,
                                               tip=lambda x, y, data: data)
         self.alarm_marks.setZValue(5)
-        item.addItem(self.alarm_marks)
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
-        self.cursor.setZValue(30)
-        self.cursor.hide()
-        item.addItem(self.cursor)
-        # SpO2: a strip of its own, the same minutes
-        self.spo2_widget = pg.PlotWidget()
-        self.spo2_item = self.spo2_widget.getPlotItem()
-        self.spo2_item.hideButtons()
-        self.spo2_item.setMenuEnabled(False)
-        self.spo2_item.setMouseEnabled(x=True, y=False)
-        self.spo2_item.setClipToView(True)
-        self.spo2_item.setDownsampling(auto=True, mode="peak")
-        self.spo2_item.showGrid(x=True, y=True)
-        self.spo2_item.setXLink(self.plot_item)
-        self.spo2_item.getViewBox().disableAutoRange()
-        self.spo2_item.getAxis("left").setWidth(self.plot_item.getAxis("left").width())
-        self.spo2_curve = pg.PlotDataItem(connect="finite", name="SpO2")
-        self.spo2_limit_lines = pg.PlotDataItem(connect="pairs")
-        self.spo2_cursor = pg.InfiniteLine(angle=90, movable=False)
-        self.spo2_cursor.setZValue(30)
-        self.spo2_cursor.hide()
-        self.spo2_regions: dict[str, pg.LinearRegionItem] = {}
-        for phase in ("baseline", "infusion", "recovery"):
-            region = pg.LinearRegionItem((0, 0), movable=False)
-            region.setZValue(-20)
-            for line in region.lines:
-                line.setPen(pg.mkPen(None))
-            region.hide()
-            self.spo2_item.addItem(region)
-            self.spo2_regions[phase] = region
-        for thing in (self.spo2_limit_lines, self.spo2_curve, self.spo2_cursor):
-            self.spo2_item.addItem(thing)
+        self.plot_item.addItem(self.alarm_marks)
 
     # -- filling from a recording (once) ---------------------------------------------------------
 
@@ -136,45 +109,44 @@ class ReviewChart(TrendChart):
         right = max(right, left + MIN_VIEW_MIN)
         self.bounds = (left, right)
         self._origin = origin
-        for curve, parameter in ((self.hr_curve, Parameter.HR), (self.art_sys_curve, Parameter.ART_SYS),
-                                 (self.art_dia_curve, Parameter.ART_DIA), (self.spo2_curve, Parameter.SPO2)):
-            curve.setData(*rd.line_xy(*recording.series(parameter), origin), connect="finite")
-        nibp = rd.nibp_points(recording, origin, reader)
-        both = np.isfinite(nibp.sys) & np.isfinite(nibp.dia)
-        x, sys, dia = nibp.minutes[both], nibp.sys[both], nibp.dia[both]
-        self.nibp_bars.setData(np.repeat(x, 2), np.column_stack((sys, dia)).ravel(), connect="pairs")
-        self.nibp_sys.setData(nibp.minutes[np.isfinite(nibp.sys)], nibp.sys[np.isfinite(nibp.sys)])
-        self.nibp_dia.setData(nibp.minutes[np.isfinite(nibp.dia)], nibp.dia[np.isfinite(nibp.dia)])
+        self._recorded = recording.parameters()
+        for key, panel in self.panels.items():
+            if key != MAIN_PANEL and any(p in self._recorded for p in charted(key)):
+                self.show_panel(key)
+            for parameter in panel.curves:
+                if PARAMETERS[parameter].trend_style != "cuff":
+                    panel.set_line(parameter, *rd.line_xy(*recording.series(parameter), origin))
+            if panel.bars is not None:
+                nibp = rd.nibp_points(recording, origin, reader)
+                panel.set_cuff(nibp.minutes, nibp.sys, nibp.dia)
         self._load_phases(recording, origin)
-        segments = rd.limit_segments(recording)
-        on_chart = [s for s in segments if s.parameter in rd.CHART_LIMIT_PARAMETERS]
-        on_spo2 = [s for s in segments if s.parameter in rd.SPO2_LIMIT_PARAMETERS]
-        self.limit_lines.setData(*rd.segments_xy(on_chart, origin), connect="pairs")
-        self.spo2_limit_lines.setData(*rd.segments_xy(on_spo2, origin), connect="pairs")
-        self._make_limit_labels(rd.limit_labels(on_chart, origin))
+        segments = [s for s in rd.limit_segments(recording) if s.panel is not None]
+        for key, lines in self.limit_lines.items():
+            lines.setData(*rd.segments_xy([s for s in segments if s.panel == key], origin), connect="pairs")
+        self._make_limit_labels(rd.limit_labels([s for s in segments if s.panel == MAIN_PANEL], origin))
         self._load_markers(recording, origin)
-        self._fit_review_y(on_chart, on_spo2)
+        for key in self.shown:
+            self.panels[key].fit([s.limit for s in segments if s.panel == key])
         self._stack_limit_labels()
         self._place_alarm_marks()
-        self.plot_item.setLabel("bottom", rd.axis_title(recording), color=self._theme.chart_axis,
-                                size=f"{SIZE_CHART_AXIS}px")
+        self.x_title = rd.axis_title(recording)
+        for panel in self.panels.values():
+            panel.plot.setLabel("bottom", self.x_title, color=self._theme.chart_axis, size=f"{SIZE_CHART_AXIS}px")
+        self._label_x_axis()
         pad = (right - left) * 0.02
-        for box in (self.view_box, self.spo2_item.getViewBox()):
-            box.setLimits(xMin=left - pad, xMax=right + pad, minXRange=MIN_VIEW_MIN)
-        self.spo2_widget.setVisible(Parameter.SPO2 in recording.parameters())
+        for panel in self.panels.values():
+            panel.view_box.setLimits(xMin=left - pad, xMax=right + pad, minXRange=MIN_VIEW_MIN)
+        self.legend.setText(self.legend_text())
         self.show_whole_session()
 
     def _load_phases(self, recording: Recording, origin: float) -> None:
         spans = {s.phase: s for s in recording.phases()}  # phases only go forward: one span each
-        for phase in ("baseline", "infusion", "recovery"):
-            span = spans.get(phase)
-            for region in (self.regions[phase], self.spo2_regions[phase]):
-                region.setVisible(span is not None and span.end > span.start)
-                if span is not None:
-                    region.setRegion(((span.start - origin) / 60.0, (span.end - origin) / 60.0))
-            self.region_labels[phase].setVisible(self.regions[phase].isVisible())
-        self.regions["planned"].hide()
-        self.region_labels["planned"].hide()
+        regions = {phase: ((span.start - origin) / 60.0, (span.end - origin) / 60.0) if span else None
+                   for phase in ("baseline", "infusion", "recovery") for span in [spans.get(phase)]}
+        for panel in self.panels.values():
+            panel.set_phases(regions)
+        for phase, region in self.regions.items():
+            self.region_labels[phase].setVisible(region.isVisible())
         planned = recording.metadata.planned_infusion_s
         infusion = spans.get("infusion")
         self.planned_end.setVisible(bool(planned) and infusion is not None)
@@ -216,35 +188,13 @@ class ReviewChart(TrendChart):
             data=[alarm_tip(o) for o in occurrences],
         )
 
-    def _fit_review_y(self, on_chart: list[rd.LimitSegment], on_spo2: list[rd.LimitSegment]) -> None:
-        parts = [np.array([s.limit for s in on_chart], dtype=float)]
-        for item in (self.hr_curve, self.art_sys_curve, self.art_dia_curve):
-            if item.yData is not None:
-                parts.append(item.yData)
-        for item in (self.nibp_sys, self.nibp_dia):
-            parts.append(item.data["y"])
-        values = np.concatenate([np.asarray(p, dtype=float) for p in parts])
-        values = values[np.isfinite(values)]
-        low, high = DEFAULT_Y
-        if values.size:
-            low = min(low, 10 * math.floor((values.min() - 5) / 10))
-            high = max(high, 10 * math.ceil((values.max() + 5) / 10))
-        self._y_range = (low, high)
-        self.view_box.setYRange(low, high, padding=0)
-        spo2 = self.spo2_curve.yData
-        spo2 = np.concatenate([np.asarray(spo2 if spo2 is not None else [], dtype=float),
-                               [s.limit for s in on_spo2]])
-        spo2 = spo2[np.isfinite(spo2)]
-        bottom = min(SPO2_Y[0], 5 * math.floor((spo2.min() - 1) / 5)) if spo2.size else SPO2_Y[0]
-        self.spo2_item.getViewBox().setYRange(bottom, SPO2_Y[1] + 1, padding=0)
-
     # -- the cursor ---------------------------------------------------------------------------------
 
     def set_cursor(self, minutes: float) -> None:
         """Put the cursor at ``minutes`` (kept within the session) and report it."""
         minutes = min(max(minutes, self.bounds[0]), self.bounds[1])
         self.cursor_minutes = minutes
-        for line in (self.cursor, self.spo2_cursor):
+        for line in self.cursors.values():
             line.setPos(minutes)
             line.show()
         self.cursor_moved.emit(minutes)
@@ -256,11 +206,13 @@ class ReviewChart(TrendChart):
         if not left <= self.cursor_minutes <= right:  # keep it in view
             self.center_on(self.cursor_minutes)
 
-    def _mouse_moved(self, item: pg.PlotItem, pos: QPointF) -> None:
-        """The cursor follows the mouse over either plot (``pos`` in that plot's scene)."""
-        box = item.getViewBox()
-        if box.sceneBoundingRect().contains(pos):
-            self.set_cursor(box.mapSceneToView(pos).x())
+    def _mouse_moved(self, pos: QPointF) -> None:
+        """The cursor follows the mouse over any panel (``pos`` in the chart's scene)."""
+        for key in self.shown:
+            box = self.panels[key].view_box
+            if box.sceneBoundingRect().contains(pos):
+                self.set_cursor(box.mapSceneToView(pos).x())
+                return
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.plot_widget and event.type() == QEvent.Type.KeyPress:
@@ -339,28 +291,16 @@ class ReviewChart(TrendChart):
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
         t = theme
-        self.spo2_widget.setBackground(t.chart_background)
-        for name in ("left", "bottom"):
-            axis = self.spo2_item.getAxis(name)
-            axis.setPen(pg.mkPen(t.chart_axis))
-            axis.setTextPen(pg.mkPen(t.chart_axis))
-            axis.setTickFont(_font(SIZE_CHART_AXIS))
-            axis.setGrid(t.chart_grid_alpha)
-        self.spo2_item.setLabel("left", "SpO₂ %", color=t.spo2, size=f"{SIZE_CHART_AXIS}px")
-        self.spo2_curve.setPen(_pen(t.spo2, 2.5))
-        for phase, region in self.spo2_regions.items():
-            colour = QColor(t.phase_colour(phase))
-            colour.setAlpha(t.shade_alpha)
-            region.setBrush(pg.mkBrush(colour))
-        for line in (self.cursor, self.spo2_cursor):
-            line.setPen(_pen(t.text, 1.5))
-        self.limit_lines.setPen(_pen(t.threshold, 1.5, Qt.PenStyle.DashLine))
-        self.spo2_limit_lines.setPen(_pen(t.threshold, 1.5, Qt.PenStyle.DashLine))
-        self.legend.setText(
-            f"<span style='color:{t.hr}'>\u2501 HR</span> &nbsp;&nbsp; "
-            f"<span style='color:{t.nibp}'>\u25bc\u2503\u25b2 NIBP sys/dia</span> &nbsp;&nbsp; "
-            f"<span style='color:{t.art}'>\u2501 ART sys, dia</span> &nbsp;&nbsp; "
-            f"<span style='color:{t.spo2}'>\u2501 SpO\u2082</span> &nbsp;&nbsp; "
+        for line in self.cursors.values():
+            line.setPen(pen(t.text, 1.5))
+        for lines in self.limit_lines.values():
+            lines.setPen(pen(t.threshold, 1.5, Qt.PenStyle.DashLine))
+
+    def legend_text(self) -> str:
+        """What the recording holds, and the marks the review draws."""
+        t = self._theme
+        return (
+            f"{legend_html(t, self._recorded)} &nbsp;&nbsp; "
             f"<span style='color:{t.threshold}'>- - alarm limit</span> &nbsp;&nbsp; "
             f"<span style='color:{t.marker_annotation}'>\u2506 note</span> &nbsp;&nbsp; "
             f"<span style='color:{t.alarm_high}'>\u25b2</span><span style='color:{t.alarm_medium}'>\u25b2</span>"
@@ -372,7 +312,7 @@ class ReviewChart(TrendChart):
         t = self._theme
         for text in self.limit_labels:
             text.setColor(t.threshold)
-            text.setFont(_font(SIZE_CHART_AXIS))
+            text.setFont(font(SIZE_CHART_AXIS))
         if hasattr(self, "_origin"):
             self._place_alarm_marks()
 

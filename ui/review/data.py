@@ -12,7 +12,9 @@
   parameter's measurement times computed once so following the mouse is cheap.
 * Limit lines are the alarm limits the alarm log mentions, each drawn from when it
   was in force (a limit change, or the session start for a limit from the
-  profile) until it was changed or the data ends.
+  profile) until it was changed or the data ends, in the trend panel of its
+  parameter and named by its ``chart_label`` (catalogue); a parameter that is
+  not charted has no line.
 """
 
 from __future__ import annotations
@@ -22,20 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from monitor.readings import NIBP_PARAMETERS, Parameter
+from monitor.parameters import NIBP_PARAMETERS, PARAMETERS, Parameter
 from monitor.review import ActionRecord, AlarmRecord, Recording
 from monitor.review.resample import measured_at, measurements, stale_after_s
 from monitor.trends import GAP_MINUTES
 
-LINE_PARAMETERS = (Parameter.HR, Parameter.ART_SYS, Parameter.ART_DIA)  # what the live chart draws as lines
-CHART_LIMIT_PARAMETERS = {  # limit lines worth drawing (the parameter is on the chart), and their names
-    Parameter.HR: "HR",
-    Parameter.NIBP_SYS: "SBP",
-    Parameter.NIBP_DIA: "DBP",
-    Parameter.ART_SYS: "SBP",  # one systolic limit line, whichever way it was measured
-    Parameter.ART_DIA: "DBP",
-}
-SPO2_LIMIT_PARAMETERS = {Parameter.SPO2: "SpO2"}
 
 
 def plot_origin(recording: Recording) -> float:
@@ -142,8 +135,13 @@ class LimitSegment:
 
     @property
     def name(self) -> str:
-        base = {**CHART_LIMIT_PARAMETERS, **SPO2_LIMIT_PARAMETERS}.get(self.parameter, self.parameter.value)
+        base = PARAMETERS[self.parameter].chart_label
         return f"{base} {self.direction.lower()}" if self.direction in ("RISE", "FALL") else base
+
+    @property
+    def panel(self) -> str | None:
+        """The trend panel its line is drawn in; None: its parameter is not charted."""
+        return PARAMETERS[self.parameter].trend
 
 
 def limit_segments(recording: Recording) -> list[LimitSegment]:

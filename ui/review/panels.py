@@ -23,11 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.readings import Parameter
+from monitor.parameters import MEASUREMENTS, PARAMETERS, Parameter
 from monitor.review import ActionRecord, AlarmOccurrence, AlarmRecord, Event, Summary
 from monitor.review.summary import PRIORITIES, RETURN_BAND
 from ui.dashboard.theme import Theme
-from ui.dashboard.tiles import TILE_SPECS
 from ui.dashboard.widgets import label
 from ui.review import words
 
@@ -54,16 +53,18 @@ class Readout(QFrame):
         self.hint.setWordWrap(True)
         self.values: dict[str, QLabel] = {}
         self.notes: dict[str, QLabel] = {}
-        self.groups = [key for key, spec in TILE_SPECS.items() if any(p in parameters for p in spec[2])]
+        self.groups = [key for key, m in MEASUREMENTS.items() if any(p in parameters for p in m.parameters)]
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
         for row, key in enumerate(self.groups):
-            title, unit, _, _ = TILE_SPECS[key]
-            name = label(f"{title} <span style='font-size:{SIZE_TEXT - 3}px'>{unit}</span>", SIZE_TEXT + 2, True)
-            name.setStyleSheet(f"color: {theme.parameter_colour(key)};")
+            measurement = MEASUREMENTS[key]
+            colour = theme.colour(measurement.colour)
+            name = label(f"{measurement.title} <span style='font-size:{SIZE_TEXT - 3}px'>{measurement.unit}</span>",
+                         SIZE_TEXT + 2, True)
+            name.setStyleSheet(f"color: {colour};")
             self.values[key] = label(words.DASH, SIZE_READOUT, True)
             self.values[key].setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.values[key].setStyleSheet(f"color: {theme.parameter_colour(key)};")
+            self.values[key].setStyleSheet(f"color: {colour};")
             self.notes[key] = label("", SIZE_TEXT - 3, name="dim")
             grid.addWidget(name, 2 * row, 0)
             grid.addWidget(self.values[key], 2 * row, 1)
@@ -92,17 +93,17 @@ class Readout(QFrame):
         self.time.setText(words.clock(t))
         self.where.setText(f"{words.min_sec(minutes)} min" + (f" \u00b7 {phase}" if phase else ""))
         for key in self.groups:
-            parameters = TILE_SPECS[key][2]
-            got = [readings.get(p, (None, None)) for p in parameters]
+            measurement = MEASUREMENTS[key]
+            got = [readings.get(p, (None, None)) for p in measurement.parameters]
             values = [words.value(v) for v, _ in got]
-            if len(values) == 3:
+            if measurement.pressure:
                 text = f"{values[0]}/{values[1]}" + (f" ({values[2]})" if got[2][0] is not None else "")
             else:
                 text = values[0]
             self.values[key].setText(text)
             measured = [since for v, since in got if v is not None and since is not None]
             note = ""
-            if key == "NIBP" and measured:
+            if measurement.discrete and measured:
                 ago = t - min(measured)
                 before = "" if ago < 1 else f", {ago:.0f} s before" if ago < 60 else f", {ago / 60:.0f} min before"
                 note = f"measured at {words.clock(min(measured))}{before}"
@@ -231,12 +232,6 @@ def _event_colour(theme: Theme, event: Event) -> str | None:
 
 # -- the summary ----------------------------------------------------------------------------------------------
 
-LABELS = {
-    Parameter.HR: "Heart rate", Parameter.PR: "Pulse rate",
-    Parameter.NIBP_SYS: "NIBP systolic", Parameter.NIBP_DIA: "NIBP diastolic", Parameter.NIBP_MEAN: "NIBP mean",
-    Parameter.ART_SYS: "ART systolic", Parameter.ART_DIA: "ART diastolic", Parameter.ART_MEAN: "ART mean",
-    Parameter.SPO2: "SpO\u2082",
-}
 SUMMARY_COLUMNS = ["Parameter", "Baseline", "Peak (at min)", "Lowest (at min)", "End of observation",
                    "Back to baseline"]
 DIRECTION_WORDS = {"HIGH": "above", "RISE": "above", "LOW": "below", "FALL": "below"}
@@ -259,7 +254,7 @@ def summary_rows(summary: Summary, origin: float) -> list[list[str]]:
         def at(v: float | None, t: float | None) -> str:
             return words.DASH if v is None or t is None else f"{words.value(v)}  at {words.minutes((t - origin) / 60, 0)}"
         rows.append([
-            f"{LABELS[item.parameter]} ({item.unit})", words.value(item.baseline), at(item.peak, item.peak_time),
+            f"{PARAMETERS[item.parameter].name} ({item.unit})", words.value(item.baseline), at(item.peak, item.peak_time),
             at(item.lowest, item.lowest_time),
             words.value(item.end_value) if item.end_value is not None else "no current value",
             back_text(summary, item),
@@ -268,7 +263,7 @@ def summary_rows(summary: Summary, origin: float) -> list[list[str]]:
 
 
 def limit_rows(summary: Summary) -> list[list[str]]:
-    return [[(f"{LABELS[e.parameter]} {DIRECTION_WORDS.get(e.direction, e.direction.lower())} "
+    return [[(f"{PARAMETERS[e.parameter].name} {DIRECTION_WORDS.get(e.direction, e.direction.lower())} "
               f"{words.value(e.limit)} ({e.direction.lower()})"), words.duration_exact(e.seconds)]
             for e in summary.limits]
 
