@@ -248,7 +248,7 @@ def _check_recording(path: Path) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from monitor.export import ExportError, export
+    from ui.report import ExportError, export  # the PDF report is painted with Qt, loaded only for a PDF
 
     try:
         written = export(args.file, args.format, args.out, events=args.events)

@@ -221,7 +221,7 @@ def peer_row(path: Path, tmp: Path, runs: int) -> Row:
 def export_rows(path: Path, tmp: Path, runs: int) -> list[Row]:
     rows = []
     try:
-        from monitor.export import export
+        from ui.report import export
     except ImportError as exc:
         return [Row.not_measured(f"export 8 h to {fmt.upper()}", "monitor.export", f"<= {limit:g} s",
                                  f"export not available yet ({exc})") for fmt, limit in TARGET_EXPORT_S.items()]

@@ -183,7 +183,7 @@ import resource, signal, sys
 sys.path.insert(0, {root!r})
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a full disk: writes fail with an error, no signal
 resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
-from monitor.export import ExportError, export
+from ui.report import ExportError, export
 try:
     export({path!r}, {fmt!r}, {out!r}, events={events!r})
 except ExportError as exc:
@@ -229,7 +229,7 @@ def test_export_runs_without_a_display_or_a_qt_application(tmp_path):
     """What `infusion-monitor export` does: a fresh process, no window, no QT_QPA_PLATFORM."""
     path = simulated_recording(tmp_path / "s.irm.sqlite")
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    script = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from monitor.export import export; "
+    script = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from ui.report import export; "
               f"print([p.name for f in ('csv', 'edf', 'pdf') for p in export({str(path)!r}, f, {str(tmp_path)!r})])")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False,
                             cwd=tempfile.gettempdir(), timeout=120)

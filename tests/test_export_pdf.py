@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.export import export
+from ui.report import export
 from monitor.readings import Parameter
 from monitor.review import open_recording
 from tests.test_review_reader import (  # noqa: F401  (clinic_time_zone is a fixture)

@@ -33,7 +33,7 @@ from devices.simulator.scenario import ScenarioError, load_scenario
 from devices.simulator.scenario_loader import scenario_from_text
 from monitor.alarms import Profile, ProfileError, load_profile
 from monitor.cli_support import bounded_float, positive_float, speed_factor
-from monitor.export import ExportError, export
+from ui.report import ExportError, export
 from monitor.review import RecordingOpenError, open_recording
 from tests.conftest import ROOT
 from tests.reliability_cases import (

@@ -1,5 +1,9 @@
 """EDF+ export: one 1 Hz signal per recorded parameter, events and gaps as annotations.
 
+Each signal's label (the name in the recording and the CSV), transducer and unit
+are its parameter's catalogue row (``monitor/parameters.py``), so a parameter the
+catalogue gains is exported without a change here.
+
 Layout (``docs/exports.md`` is the user-facing description):
 
 * **Grid:** sample *k* of every signal is the value current at ``t0 + k`` seconds,
@@ -31,7 +35,7 @@ import edfio
 import numpy as np
 
 from monitor.export.common import ExportError
-from monitor.readings import UNITS, Parameter
+from monitor.parameters import PARAMETERS
 from monitor.review.reader import Recording
 from monitor.review.resample import gaps, hold, stale_after_s
 
@@ -39,17 +43,6 @@ DIGITAL_RANGE = (-32768, 32767)
 GAP_DIGITAL = DIGITAL_RANGE[0]
 RESOLUTIONS = (0.01, 0.1, 1.0)
 RECORD_S = 60
-TRANSDUCERS = {
-    Parameter.HR: "ECG",
-    Parameter.PR: "pulse oximeter",
-    Parameter.SPO2: "pulse oximeter",
-    Parameter.NIBP_SYS: "NIBP cuff",
-    Parameter.NIBP_DIA: "NIBP cuff",
-    Parameter.NIBP_MEAN: "NIBP cuff",
-    Parameter.ART_SYS: "arterial line",
-    Parameter.ART_DIA: "arterial line",
-    Parameter.ART_MEAN: "arterial line",
-}
 _NOT_IN_TAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # EDF+ allows TAB, LF, CR only
 
 
@@ -73,6 +66,11 @@ def to_digital(values: np.ndarray, resolution: float) -> np.ndarray:
 def physical_range(resolution: float) -> tuple[float, float]:
     """Physical = digital x resolution exactly: (-327.68, 327.67) for 0.01."""
     return round(DIGITAL_RANGE[0] * resolution, 2), round(DIGITAL_RANGE[1] * resolution, 2)
+
+
+def edf_unit(unit: str) -> str:
+    """A unit as EDF's ASCII header spells it: "°C" -> "degC" (the EDF+ specification's own example)."""
+    return unit.replace("\u00b0", "deg")
 
 
 def _ascii_field(text: str, fallback: str = "X") -> str:
@@ -101,20 +99,21 @@ def build_edf(recording: Recording) -> edfio.Edf:
     signals = []
     annotations = []
     for parameter in parameters:
+        row = PARAMETERS[parameter]
         values = hold(recording.samples(parameter), times)
         resolution = resolution_for(values)
         signals.append(edfio.EdfSignal.from_digital(
             to_digital(values, resolution),
             sampling_frequency=1,
-            label=parameter.value,
-            transducer_type=TRANSDUCERS[parameter],
-            physical_dimension=UNITS[parameter],
+            label=row.csv_column,
+            transducer_type=row.edf_transducer,
+            physical_dimension=edf_unit(row.unit),
             physical_range=physical_range(resolution),
             digital_range=DIGITAL_RANGE,
             prefiltering=f"1 Hz sample-and-hold, max {stale_after_s(parameter):g} s; gap={GAP_DIGITAL}",
         ))
         for first, stop in gaps(values):
-            annotations.append(edfio.EdfAnnotation(float(first), float(stop - first), f"gap {parameter.value}"))
+            annotations.append(edfio.EdfAnnotation(float(first), float(stop - first), f"gap {row.csv_column}"))
     for event in recording.events():
         annotations.append(edfio.EdfAnnotation(round(event.time - t0, 3), None, _tal_text(event.describe())))
     start_local = datetime.fromtimestamp(t0, UTC).astimezone()  # this computer's local time

@@ -3,6 +3,11 @@
 :func:`open_recording` refuses anything that is not a sound recording of this
 program (:mod:`monitor.review.opening` says how), and review never changes the
 file. Times everywhere are UTC Unix seconds (floats), as stored in ``host_time``.
+
+The modules of this package import in one direction: the values a recording
+hands out (:mod:`~monitor.review.samples`) <- the hold rule
+(:mod:`~monitor.review.resample`) <- the summary (:mod:`~monitor.review.summary`,
+which reads a recording through the protocol it declares) <- this reader.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
@@ -32,65 +36,12 @@ from monitor.review.opening import (
     damaged,
     sqlite_refusal,
 )
+from monitor.review.samples import PhaseSpan, Samples
+from monitor.review.summary import Summary, summarize
 
 SERIES_SQL = "SELECT host_time, value, quality FROM readings WHERE parameter = ? ORDER BY host_time, id"
 PARAMETER_INDEX_SQL = "CASE parameter {} ELSE -1 END".format(
     " ".join(f"WHEN '{p.value}' THEN {i}" for i, p in enumerate(Parameter)))
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseSpan:
-    """One phase from its start to the next phase (or the end of the data)."""
-
-    phase: str
-    start: float
-    end: float
-    by: str
-
-    @property
-    def duration_s(self) -> float:
-        return self.end - self.start
-
-
-@dataclass(frozen=True, slots=True)
-class Samples:
-    """Every stored reading of one parameter, ordered by host time.
-
-    ``values`` is NaN where the device had no valid value; ``flags`` holds each
-    reading's quality flags (a frozenset of names, empty when none).
-    """
-
-    parameter: Parameter
-    times: np.ndarray
-    values: np.ndarray
-    flags: tuple[frozenset[str], ...]
-    # (the distinct flag sets, each reading's index into them): made on the first flagged() call
-    _flag_index: tuple[tuple[frozenset[str], ...], np.ndarray] | None = field(
-        default=None, compare=False, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.times)
-
-    def flagged(self, names: frozenset[str]) -> np.ndarray:
-        """Boolean array: which readings carry any of the quality flags ``names``.
-
-        A recording has a handful of distinct flag sets, so each reading's set is
-        numbered once (per Samples) and every later question is one numpy lookup: a
-        review asks several per NIBP series (docs/BENCHMARKS.md).
-        """
-        index = self._flag_index
-        if index is None:
-            distinct = tuple(dict.fromkeys(self.flags))
-            number = {flags: i for i, flags in enumerate(distinct)}
-            codes = np.fromiter(map(number.__getitem__, self.flags), dtype=np.intp, count=len(self.flags))
-            index = (distinct, codes)
-            object.__setattr__(self, "_flag_index", index)
-        distinct, codes = index
-        return np.array([bool(flags & names) for flags in distinct], dtype=bool)[codes]
-
-    def with_values(self, values: np.ndarray) -> Samples:
-        """The same readings and flags with other values (e.g. artefacts blanked)."""
-        return Samples(self.parameter, self.times, values, self.flags, self._flag_index)
 
 
 @contextmanager
@@ -322,7 +273,5 @@ class Recording:
             return ended
         return self._last_reading if self._last_reading is not None else self.end
 
-    def summary(self):  # -> monitor.review.summary.Summary (import kept lazy: no cycle)
-        from monitor.review.summary import summarize
-
+    def summary(self) -> Summary:
         return summarize(self)

@@ -25,7 +25,7 @@ import numpy as np
 from monitor.baseline import UNTRUSTED
 from monitor.latest import STALE_AFTER_S
 from monitor.readings import NIBP_PARAMETERS, Parameter
-from monitor.review.reader import Samples
+from monitor.review.samples import Samples
 
 UNTRUSTED_NAMES = frozenset(UNTRUSTED.names)
 MEASURING = "NIBP_MEASURING"

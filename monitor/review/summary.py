@@ -28,14 +28,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from monitor.baseline import BASELINE_WINDOW_S, BaselineCollector
 from monitor.readings import NIBP_PARAMETERS, UNITS, Parameter, Quality, Reading
-from monitor.review.events import AlarmRecord, utc
-from monitor.review.reader import Samples
+from monitor.review.events import AlarmRecord, Event, utc
 from monitor.review.resample import (
     MEASURING,
     UNTRUSTED_NAMES,
@@ -44,9 +43,20 @@ from monitor.review.resample import (
     measured_at,
     measurements,
 )
+from monitor.review.samples import PhaseSpan, Samples
 
-if TYPE_CHECKING:
-    from monitor.review.reader import Recording
+
+class Recording(Protocol):
+    """What the summary reads of a recording (:class:`monitor.review.reader.Recording` is one)."""
+
+    start: float
+
+    def parameters(self) -> tuple[Parameter, ...]: ...
+    def samples(self, parameter: Parameter) -> Samples: ...
+    def events(self, categories: frozenset[str] | None = None) -> tuple[Event, ...]: ...
+    def phases(self) -> tuple[PhaseSpan, ...]: ...
+    def end_of_observation(self) -> float: ...
+
 
 RETURN_BAND = 0.10  # back to baseline: within ±10 % of it
 RETURN_BIN_S = 60.0

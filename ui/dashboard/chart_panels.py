@@ -12,13 +12,13 @@ Celsius). Its curves are made once, here, from the catalogue rows charted in it
 So a parameter added to the catalogue with a ``trend`` panel is drawn by both
 charts, with a legend entry and a y axis that fits it, without code of its own;
 both charts keep the curves in :attr:`ChartPanel.curves`, keyed by parameter.
-:func:`fit_y` is the one rule for a y axis: the panel's default range, widened
-in whole steps only when a value or a limit line is outside it.
+:func:`ui.scales.fit_y` is the one rule for a y axis (shared with the PDF
+report): the panel's default range, widened in whole steps only when a value or a
+limit line is outside it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -29,6 +29,7 @@ from PySide6.QtGui import QColor, QFont
 
 from monitor.parameters import MEASUREMENTS, PARAMETERS, TREND_PANELS, Parameter, TrendPanel, charted
 from ui.dashboard.theme import SIZE_CHART_AXIS, Theme
+from ui.scales import fit_y, tick_step
 
 PHASES = ("baseline", "infusion", "recovery")
 SHADED = (*PHASES, "planned")  # "planned": what is left of the planned infusion
@@ -43,33 +44,6 @@ class Threshold(NamedTuple):
     value: float
     text: str  # "SBP 160"
     panel: str = "haemo"
-
-
-def fit_y(values: Iterable[np.ndarray], panel: TrendPanel, margin: float | None = None,
-          default: tuple[float, float] | None = None) -> tuple[float, float]:
-    """The y range for ``values`` (NaN ignored): ``default`` (the panel's) always in view,
-    widened to whole ``panel.step`` with ``margin`` (half a step) beyond the extreme values,
-    never beyond where any of the panel's parameters can be measured (the default aside)."""
-    low, high = default or panel.default_y
-    arrays = [np.asarray(v, dtype=float).ravel() for v in values]
-    data = np.concatenate(arrays) if arrays else np.empty(0)
-    data = data[np.isfinite(data)]
-    if not data.size:
-        return low, high
-    step = panel.step
-    margin = step / 2 if margin is None else margin
-    bottom = step * math.floor((float(data.min()) - margin) / step)
-    top = step * math.ceil((float(data.max()) + margin) / step)
-    can_be = [PARAMETERS[p].plausible for p in charted(panel.key)] or [(bottom, top)]
-    bottom = max(bottom, min(lo for lo, _ in can_be))
-    top = min(top, max(hi for _, hi in can_be))
-    return min(low, bottom), max(high, top)
-
-
-def tick_step(at_least: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten that is at least ``at_least``."""
-    power = 10.0 ** math.floor(math.log10(at_least)) if at_least > 0 else 1.0
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= at_least)
 
 
 def pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.QtGui.QPen:

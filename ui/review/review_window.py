@@ -6,7 +6,7 @@ it when the window closes); :func:`open_review` opens a file and says why not wi
 window opens: the chart items from the numpy series, the cursor's lookup tables,
 the summary. Nothing in review can change the recording (it is opened read-only).
 
-Exports go through :func:`monitor.export.export` (the same code as the
+Exports go through :func:`ui.report.export` (the same code as the
 ``export`` command) to a file chosen in a save dialog, which tests replace
 (``save_dialog``); a refusal or failure is its :class:`~monitor.export.ExportError`
 sentence in a message box.
@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from monitor.export import ExportError, default_name, export
+from ui.report import ExportError, default_name, export
 from monitor.review import Recording, open_recording
 from ui.dashboard.theme import FONT_FAMILIES, SIZE_HEADER_SMALL, get_theme, stylesheet
 from ui.dashboard.widgets import label

@@ -3,9 +3,9 @@ annotations, operator actions and the monitor connection."""
 
 from __future__ import annotations
 
-from monitor.export.pdf_layout import BODY, DIM, Column, Document, Qt, font
-from monitor.export.pdf_plot import ALARM_COLOURS
-from monitor.export.pdf_words import Words, duration_text
+from ui.report.pdf_layout import BODY, DIM, Column, Document, Qt, font
+from ui.report.pdf_plot import ALARM_COLOURS
+from ui.report.pdf_words import Words, duration_text
 from monitor.review.events import ActionRecord, LinkRecord, number_text
 from monitor.review.occurrences import alarm_occurrences
 from monitor.review.reader import Recording

@@ -1,11 +1,15 @@
-"""The report's trend plot, drawn with QPainter in the live chart's print colours.
+"""The report's trend plot, drawn with QPainter in the dashboard's light-theme colours.
 
-HR and ART as lines, NIBP as the anaesthesia-record ▼ systolic / ▲ diastolic
-pair joined by a bar with a dot for the mean, SpO2 in a panel of its own below,
-the phases shaded, baselines as dashed lines, the nurse's notes as numbered
-flags (the numbers of the report's annotation list) and alarms as triangles in
-their priority colour. The x axis is minutes from the infusion start, as on the
-live chart (baseline negative); without an infusion, minutes from the session start.
+The panels of the catalogue (``monitor.parameters.TREND_PANELS``), as on the
+screen: heart rate and blood pressure in the main one, and below it a panel for
+SpO2, for respiration and for temperature when the recording has their values.
+Each parameter is drawn in its measurement's colour role and ``trend_style``:
+lines (a pressure's mean dashed), and the cuff as the anaesthesia-record ▼
+systolic / ▲ diastolic pair joined by a bar with a dot for the mean. The phases
+are shaded, baselines dashed, the nurse's notes numbered flags (the numbers of
+the report's annotation list) and alarms triangles in their priority colour.
+The x axis is minutes from the infusion start, as on the live chart (baseline
+negative); without an infusion, minutes from the session start.
 """
 
 from __future__ import annotations
@@ -17,20 +21,18 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen, QPolygonF
 
-from monitor.export.pdf_layout import DIM, INK, RULE, SMALL, Document, font, mm
-from monitor.readings import Parameter
+from monitor.parameters import MEASUREMENTS, PARAMETERS, TREND_PANELS, Parameter, charted
 from monitor.review.events import AlarmRecord
 from monitor.review.reader import Recording
 from monitor.review.resample import measurements, stale_after_s
 from monitor.review.summary import Summary
+from ui.dashboard.theme import LIGHT
+from ui.report.pdf_layout import DIM, INK, RULE, SMALL, Document, font, mm
+from ui.scales import fit_y, tick_step
 
-# The dashboard's light theme (ui/dashboard/theme.py): the colours a nurse knows, on paper.
-HR_COLOUR = QColor("#067a34")
-NIBP_COLOUR = QColor("#111417")
-ART_COLOUR = QColor("#c62828")
-SPO2_COLOUR = QColor("#0067a8")
-NOTE_COLOUR = QColor("#7b1fa2")
-PHASE_COLOURS = {"baseline": QColor("#5b636d"), "infusion": QColor("#2f55d4"), "recovery": QColor("#0d8f6f")}
+PAPER = LIGHT  # the dashboard's light theme: the colours a nurse knows, on paper
+NOTE_COLOUR = QColor(PAPER.marker_annotation)
+PHASE_COLOURS = {phase: QColor(PAPER.phase_colour(phase)) for phase in ("baseline", "infusion", "recovery")}
 PHASE_NAMES = {"baseline": "Baseline", "infusion": "Infusion", "recovery": "Observation"}
 ALARM_COLOURS = {"high": QColor("#d50000"), "medium": QColor("#e0a800"), "low": QColor("#00a0b8")}
 
@@ -146,27 +148,34 @@ def _shade_phases(doc: Document, recording: Recording, axes_list: Sequence[_Axes
                        Qt.AlignmentFlag.AlignLeft, name)
 
 
-def _nibp(doc: Document, recording: Recording, axes: _Axes, origin: float) -> None:
-    sys_m, sys_v = _series(recording, Parameter.NIBP_SYS, origin)
-    dia_m, dia_v = _series(recording, Parameter.NIBP_DIA, origin)
-    mean_m, mean_v = _series(recording, Parameter.NIBP_MEAN, origin)
+def colour(parameter: Parameter) -> QColor:
+    return QColor(PAPER.colour(MEASUREMENTS[PARAMETERS[parameter].measurement].colour))
+
+
+def _cuff(doc: Document, recording: Recording, axes: _Axes, origin: float, parameters: Sequence[Parameter]) -> None:
+    """A cuff measurement: ▼ systolic and ▲ diastolic joined by a bar, a dot for the mean."""
+    role = {PARAMETERS[p].role: p for p in MEASUREMENTS[PARAMETERS[parameters[0]].measurement].parameters}
+    sys_m, sys_v = _series(recording, role["sys"], origin)
+    dia_m, dia_v = _series(recording, role["dia"], origin)
+    mean_m, mean_v = _series(recording, role["mean"], origin)
+    ink = colour(role["sys"])
     p = doc.painter
     size = mm(2.2)
     for m, v in zip(sys_m.tolist(), sys_v.tolist()):
         x = axes.x(m)
         partner = np.flatnonzero(np.abs(dia_m - m) < 1 / 60)
         if len(partner):
-            p.setPen(QPen(NIBP_COLOUR, mm(0.3)))
+            p.setPen(QPen(ink, mm(0.3)))
             p.drawLine(QPointF(x, axes.y(v)), QPointF(x, axes.y(float(dia_v[partner[0]]))))
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(NIBP_COLOUR)
+        p.setBrush(ink)
         p.drawPolygon(_triangle(x, axes.y(v), size, down=True))
     for m, v in zip(dia_m.tolist(), dia_v.tolist()):
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(NIBP_COLOUR)
+        p.setBrush(ink)
         p.drawPolygon(_triangle(axes.x(m), axes.y(v), size, down=False))
     for m, v in zip(mean_m.tolist(), mean_v.tolist()):
-        p.setBrush(NIBP_COLOUR)
+        p.setBrush(ink)
         p.drawEllipse(QPointF(axes.x(m), axes.y(v)), mm(0.55), mm(0.55))
     p.setBrush(Qt.BrushStyle.NoBrush)
 
@@ -221,13 +230,19 @@ def _markers(doc: Document, recording: Recording, axes: _Axes, origin: float,
 
 def _legend_items(parameters: Sequence[Parameter]) -> list[tuple[str, QColor, QColor | None]]:
     """``(text, colour, swatch)`` entries; a swatch is a filled square (the phase shading)."""
-    items: list[tuple[str, QColor, QColor | None]] = [("━ HR", HR_COLOUR, None)]
-    if Parameter.NIBP_SYS in parameters:
-        items.append(("▼▲ NIBP sys/dia • mean", NIBP_COLOUR, None))
-    if Parameter.ART_SYS in parameters:
-        items.append(("━ ART sys/dia, - - mean", ART_COLOUR, None))
-    if Parameter.SPO2 in parameters:
-        items.append(("━ SpO2", SPO2_COLOUR, None))
+    items: list[tuple[str, QColor, QColor | None]] = []
+    for measurement in MEASUREMENTS.values():
+        drawn = [p for p in measurement.parameters if p in parameters and PARAMETERS[p].trend is not None]
+        if not drawn:
+            continue
+        styles = {PARAMETERS[p].trend_style for p in measurement.parameters}
+        if "cuff" in styles:
+            text = f"▼▲ {measurement.title} sys/dia • mean"
+        elif measurement.pressure:
+            text = f"━ {measurement.title} sys/dia" + (", - - mean" if "dashed" in styles else "")
+        else:
+            text = f"━ {measurement.title}"
+        items.append((text, QColor(PAPER.colour(measurement.colour)), None))
     items += [("- - baseline", DIM, None), ("● note", NOTE_COLOUR, None), ("▲ alarm", ALARM_COLOURS["high"], None)]
     items += [(PHASE_NAMES[phase], colour, colour) for phase, colour in PHASE_COLOURS.items()]
     return items
@@ -257,60 +272,106 @@ def _legend(doc: Document, left: float, right: float, y: float, parameters: Sequ
     return lines * line_h
 
 
+MAIN_AXIS_TITLE = "mmHg  ·  /min"
+PRINT_Y = {"haemo": (40.0, 160.0), "spo2": (90.0, 100.0)}  # paper is small: tighter than the screen's
+PRINT_STEP = {"haemo": 20.0}
+PANEL_GAP_MM = 3.0
+MM_PER_HEIGHT = 6.0  # a small panel's height per unit of its catalogue height
+TICK_EVERY_MM = 6.0  # about one labelled value per this much of a panel's height
+
+
+def panels(recording: Recording) -> list[str]:
+    """The panels drawn: the main one, and each other with a value in the recording."""
+    present = set(recording.parameters())
+    main = next(iter(TREND_PANELS))
+    return [key for key in TREND_PANELS if key == main or any(p in present for p in charted(key))]
+
+
+def trend_height_mm(recording: Recording) -> float:
+    """The plot's height on the page: 92 mm for heart rate, pressure and SpO2 (the first
+    version's report), more for each further panel the recording has."""
+    extra = [key for key in panels(recording)[1:] if key != "spo2"]
+    return 92.0 + sum(TREND_PANELS[key].height * MM_PER_HEIGHT + PANEL_GAP_MM for key in extra)
+
+
+def _panel_axes(recording: Recording, keys: list[str], top: float, bottom: float, left: float, right: float,
+                x0: float, x1: float, origin: float) -> dict[str, _Axes]:
+    """Each panel's rectangle (heights in the catalogue's proportions) and y range."""
+    gap = mm(PANEL_GAP_MM)
+    total = sum(TREND_PANELS[key].height for key in keys)
+    usable = bottom - top - gap * (len(keys) - 1)
+    axes: dict[str, _Axes] = {}
+    y = top
+    for key in keys:
+        panel = TREND_PANELS[key]
+        height = usable * panel.height / total
+        values = [_series(recording, p, origin)[1] for p in charted(key) if p in recording.parameters()]
+        low, high = fit_y(values, panel, margin=0.0, default=PRINT_Y.get(key), step=PRINT_STEP.get(key))
+        axes[key] = _Axes(QRectF(left, y, right - left, height), x0, x1, low, high)
+        y += height + gap
+    return axes
+
+
+def _draw_panel(doc: Document, recording: Recording, summary: Summary, key: str, axes: _Axes,
+                origin: float) -> None:
+    present = recording.parameters()
+    doc.painter.save()
+    doc.painter.setClipRect(axes.rect)
+    drawn = [p for p in charted(key) if p in present]
+    if key == next(iter(TREND_PANELS)):  # baselines of the main panel's single values and the cuff
+        for parameter in charted(key):
+            row = PARAMETERS[parameter]
+            if (row.trend_style == "cuff" and row.role == "sys") or not MEASUREMENTS[row.measurement].pressure:
+                item = summary.get(parameter)
+                _baseline_line(doc, axes, item.baseline if item else None, colour(parameter))
+    lines = [p for p in drawn if PARAMETERS[p].trend_style != "cuff"]
+    for parameter in sorted(lines, key=lambda p: not MEASUREMENTS[PARAMETERS[p].measurement].pressure):
+        row = PARAMETERS[parameter]
+        single = not MEASUREMENTS[row.measurement].pressure
+        style = Qt.PenStyle.DashLine if row.trend_style == "dashed" else Qt.PenStyle.SolidLine
+        m, v = _series(recording, parameter, origin)
+        _line(doc, axes, m, v, stale_after_s(parameter) / 60, QPen(colour(parameter), mm(0.45 if single else 0.35), style))
+    cuff = [p for p in charted(key) if PARAMETERS[p].trend_style == "cuff"]
+    if cuff:
+        _cuff(doc, recording, axes, origin, cuff)
+    doc.painter.restore()
+
+
 def draw_trends(doc: Document, recording: Recording, summary: Summary, height_mm: float,
                 notes: Sequence[tuple[float, int]]) -> None:
-    """Draw the plot at the document's cursor, ``height_mm`` tall in all."""
+    """Draw the plot at the document's cursor, ``height_mm`` tall in all (:func:`trend_height_mm`)."""
     origin = plot_origin(recording)
     parameters = recording.parameters()
-    has_spo2 = Parameter.SPO2 in parameters
+    keys = panels(recording)
     doc.ensure(mm(height_mm))
     left, right = doc.left + mm(13), doc.right - mm(1)
     legend_h = _legend(doc, left, right, doc.y + mm(3), parameters, draw=False)
     top = doc.y + mm(1.5) + legend_h
     bottom = doc.y + mm(height_mm) - mm(9)
-    spo2_h = (bottom - top) * 0.24 if has_spo2 else 0.0
-    main = QRectF(left, top, right - left, bottom - top - spo2_h - (mm(3) if has_spo2 else 0))
     x0, x1 = (recording.start - origin) / 60, (recording.end - origin) / 60
     if x1 - x0 < 1:
         x1 = x0 + 1
-    values = [_series(recording, p, origin)[1] for p in parameters if p not in (Parameter.SPO2, Parameter.PR)]
-    finite = np.concatenate(values) if values else np.empty(0)
-    lo = min(40.0, math.floor(float(finite.min()) / 20) * 20) if len(finite) else 40.0
-    hi = max(160.0, math.ceil(float(finite.max()) / 20) * 20) if len(finite) else 160.0
-    axes = [_Axes(main, x0, x1, lo, hi)]
-    if has_spo2:
-        spo2 = _series(recording, Parameter.SPO2, origin)[1]
-        low = math.floor(float(spo2.min()) / 5) * 5 if len(spo2) else 90
-        axes.append(_Axes(QRectF(left, bottom - spo2_h, right - left, spo2_h), x0, x1, min(90.0, low), 100.0))
+    axes = _panel_axes(recording, keys, top, bottom, left, right, x0, x1, origin)
     step = _nice_step(x1 - x0)
     ticks = [t for t in np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step).tolist()]
     _legend(doc, left, right, doc.y + mm(3), parameters)
-    _shade_phases(doc, recording, axes, origin)
-    _frame(doc, axes[0], 20 if hi - lo <= 200 else 50, "mmHg  ·  /min", ticks, show_x=not has_spo2)
-    if has_spo2:
-        _frame(doc, axes[1], 5, "SpO2 %", ticks, show_x=True)
+    _shade_phases(doc, recording, list(axes.values()), origin)
+    for key, panel_axes in axes.items():
+        span = panel_axes.y1 - panel_axes.y0
+        y_step = tick_step(span / max(2.0, panel_axes.rect.height() / mm(TICK_EVERY_MM)))
+        main = key == keys[0]
+        _frame(doc, panel_axes, y_step, MAIN_AXIS_TITLE if main else "", ticks, show_x=key == keys[-1])
+        if not main:
+            doc.painter.setFont(font(SMALL))
+            doc.painter.setPen(DIM)
+            rect = panel_axes.rect
+            doc.painter.drawText(QRectF(rect.left() + mm(1), rect.top() + mm(0.5), rect.width(), mm(4)),
+                                 Qt.AlignmentFlag.AlignLeft, TREND_PANELS[key].title)
+        _draw_panel(doc, recording, summary, key, panel_axes, origin)
     doc.painter.save()
-    doc.painter.setClipRect(main)
-    for parameter, colour in ((Parameter.HR, HR_COLOUR), (Parameter.NIBP_SYS, NIBP_COLOUR)):
-        item = summary.get(parameter)
-        _baseline_line(doc, axes[0], item.baseline if item else None, colour)
-    for parameter in (Parameter.ART_SYS, Parameter.ART_DIA, Parameter.ART_MEAN):
-        if parameter in parameters:
-            m, v = _series(recording, parameter, origin)
-            style = Qt.PenStyle.DashLine if parameter is Parameter.ART_MEAN else Qt.PenStyle.SolidLine
-            _line(doc, axes[0], m, v, stale_after_s(parameter) / 60, QPen(ART_COLOUR, mm(0.35), style))
-    if Parameter.HR in parameters:
-        m, v = _series(recording, Parameter.HR, origin)
-        _line(doc, axes[0], m, v, stale_after_s(Parameter.HR) / 60, QPen(HR_COLOUR, mm(0.45)))
-    _nibp(doc, recording, axes[0], origin)
-    _markers(doc, recording, axes[0], origin, notes)
+    doc.painter.setClipRect(axes[keys[0]].rect)
+    _markers(doc, recording, axes[keys[0]], origin, notes)
     doc.painter.restore()
-    if has_spo2:
-        doc.painter.save()
-        doc.painter.setClipRect(axes[1].rect)
-        m, v = _series(recording, Parameter.SPO2, origin)
-        _line(doc, axes[1], m, v, stale_after_s(Parameter.SPO2) / 60, QPen(SPO2_COLOUR, mm(0.4)))
-        doc.painter.restore()
     label = "minutes from infusion start" if recording.phase_start("infusion") is not None else "minutes from session start"
     doc.painter.setFont(font(SMALL))
     doc.painter.setPen(DIM)

@@ -8,23 +8,30 @@ patient identifier and "page X of Y". Times are the local time of the computer
 making the report (the offset is printed). The drawing is QtGui only
 (QPdfWriter + QPainter), so it renders offscreen, from the command line as in
 the review window. See ``docs/exports.md``.
+
+Its rows, the values at the end of observation and the plot's panels follow the
+catalogue (``monitor/parameters.py``: ``name``, ``report``, measurements), so a
+recording with respiration or temperature reports them, and one without looks as
+it always did. The monitor's human name is given by the caller (``monitor_name``):
+the report knows no device.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QColor, QGuiApplication
 
 from monitor.export.common import ExportError
-from monitor.export.pdf_events import (
+from ui.report.pdf_events import (
     actions_and_link_section,
     alarms_section,
     limits_section,
     notes_section,
 )
-from monitor.export.pdf_layout import (
+from ui.report.pdf_layout import (
     BODY,
     DIM,
     SMALL,
@@ -35,23 +42,14 @@ from monitor.export.pdf_layout import (
     mm,
     new_writer,
 )
-from monitor.export.pdf_plot import draw_trends
-from monitor.export.pdf_words import Words, duration_text
-from monitor.readings import Parameter
+from monitor.parameters import MEASUREMENTS, PARAMETERS, Parameter
 from monitor.review.events import AnnotationRecord, number_text
 from monitor.review.reader import Recording
 from monitor.review.summary import RETURN_BAND, ParameterSummary, Summary
+from ui.report.pdf_plot import draw_trends, trend_height_mm
+from ui.report.pdf_words import Words, duration_text
 
-LABELS = {
-    Parameter.HR: "Heart rate", Parameter.PR: "Pulse rate",
-    Parameter.NIBP_SYS: "NIBP systolic", Parameter.NIBP_DIA: "NIBP diastolic", Parameter.NIBP_MEAN: "NIBP mean",
-    Parameter.ART_SYS: "ART systolic", Parameter.ART_DIA: "ART diastolic", Parameter.ART_MEAN: "ART mean",
-    Parameter.SPO2: "SpO2",
-}
-SHORT = {
-    Parameter.HR: "HR", Parameter.PR: "PR", Parameter.SPO2: "SpO2",
-    Parameter.NIBP_SYS: "NIBP", Parameter.ART_SYS: "ART",
-}
+MonitorName = Callable[[str], str]  # protocol ("datex") -> the monitor's name for people
 WARN_FILL, WARN_BORDER = QColor("#fff4e5"), QColor("#c25e00")
 SIM_FILL, SIM_BORDER = QColor("#f6e8fb"), QColor("#8e24aa")
 INFO_FILL, INFO_BORDER = QColor("#eef3ff"), QColor("#2f55d4")
@@ -85,15 +83,14 @@ def _value(value: float | None, unit: str) -> str:
     return "—" if value is None else f"{number_text(round(value, 1))} {unit}"
 
 
-def _device(recording: Recording) -> str:
+def _device(recording: Recording, monitor_name: MonitorName | None) -> str:
     meta = recording.metadata
     name = meta.device
-    try:
-        from devices.registry import describe
-
-        name = describe(meta.protocol) if meta.device == meta.protocol else meta.device
-    except (ImportError, KeyError):
-        pass
+    if monitor_name is not None and meta.device == meta.protocol:
+        try:
+            name = monitor_name(meta.protocol)
+        except KeyError:  # a protocol this version does not know: its name as recorded
+            pass
     where = f" on {meta.port}" if meta.port else ""
     protocol = f" ({meta.protocol})" if meta.protocol and meta.protocol != name else ""
     return f"{name or 'unknown monitor'}{protocol}{where}"
@@ -130,7 +127,7 @@ def _phase_text(recording: Recording, words: Words, phase: str) -> str:
     return text
 
 
-def _details(doc: Document, recording: Recording, words: Words) -> None:
+def _details(doc: Document, recording: Recording, words: Words, monitor_name: MonitorName | None) -> None:
     meta = recording.metadata
     end = recording.end_of_observation()
     if meta.ended_unexpectedly:
@@ -147,7 +144,7 @@ def _details(doc: Document, recording: Recording, words: Words) -> None:
         ("Baseline", _phase_text(recording, words, "baseline")),
         ("Infusion", _phase_text(recording, words, "infusion")),
         ("Observation", _phase_text(recording, words, "recovery")),
-        ("Monitor", _device(recording)),
+        ("Monitor", _device(recording, monitor_name)),
         ("Alarm profile", meta.alarm_profile or "not recorded"),
         ("Times", f"local time ({words.offset()})"),
         ("Recorded by", f"{meta.program or 'infusion-monitor'} {meta.program_version}".strip()),
@@ -173,10 +170,12 @@ def _plain(value: float | None) -> str:
 def _summary_rows(summary: Summary, words: Words) -> list[list[str]]:
     rows = []
     for item in summary.parameters:
+        if not PARAMETERS[item.parameter].report:
+            continue
         peak = "—" if item.peak is None else f"{_plain(item.peak)}  at {words.minutes(item.peak_time)} min"
         low = "—" if item.lowest is None else f"{_plain(item.lowest)}  at {words.minutes(item.lowest_time)} min"
         end = _plain(item.end_value) if item.end_value is not None else "no current value"
-        rows.append([f"{LABELS[item.parameter]} ({item.unit})", _plain(item.baseline), peak, low, end,
+        rows.append([f"{PARAMETERS[item.parameter].name} ({item.unit})", _plain(item.baseline), peak, low, end,
                      _back(item, summary)])
     return rows
 
@@ -215,19 +214,19 @@ def _end_vitals(summary: Summary, words: Words, recording: Recording) -> tuple[s
         item = got.get(p)
         return number_text(round(item.end_value, 1)) if item and item.end_value is not None else "—"
 
-    for p in (Parameter.HR, Parameter.PR):
-        if p in got:
-            parts.append(f"{SHORT[p]} {show(p)} /min")
-    for kind, (s, d, m) in (("NIBP", (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN)),
-                            ("ART", (Parameter.ART_SYS, Parameter.ART_DIA, Parameter.ART_MEAN))):
+    for measurement in MEASUREMENTS.values():  # catalogue order, as on the dashboard
+        if not measurement.pressure:
+            if measurement.parameters[0] in got:
+                parts.append(f"{measurement.title} {show(measurement.parameters[0])} {measurement.unit}")
+            continue
+        s, d, m = measurement.parameters
         if s in got:
-            text = f"{kind} {show(s)}/{show(d)}" + (f" ({show(m)})" if m in got else "") + " mmHg"
+            text = f"{measurement.title} {show(s)}/{show(d)}" + (f" ({show(m)})" if m in got else "")
+            text += f" {measurement.unit}"
             measured = got[s].end_time
-            if kind == "NIBP" and got[s].end_value is not None and measured is not None:
+            if measurement.discrete and got[s].end_value is not None and measured is not None:
                 text += f" at {words.clock(measured, False)}"
             parts.append(text)
-    if Parameter.SPO2 in got:
-        parts.append(f"SpO2 {show(Parameter.SPO2)} %")
     end = summary.end_of_observation
     since = (f", {duration_text(end - summary.recovery_start)} after the infusion stopped"
              if summary.recovery_start is not None else "")
@@ -252,7 +251,8 @@ def _sign_off(doc: Document) -> None:
 # -- the document ---------------------------------------------------------------------------
 
 
-def _render(recording: Recording, summary: Summary, total: int | None) -> tuple[bytes, int]:
+def _render(recording: Recording, summary: Summary, total: int | None,
+            monitor_name: MonitorName | None) -> tuple[bytes, int]:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = new_writer(buffer)
@@ -272,9 +272,10 @@ def _render(recording: Recording, summary: Summary, total: int | None) -> tuple[
     notes = [(i + 1, e) for i, e in enumerate(
         e for e in recording.events(frozenset({"annotation"})) if isinstance(e, AnnotationRecord))]
     _header(doc, recording, words)
-    _details(doc, recording, words)
-    doc.heading("Vital-sign trends", keep_with_mm=92)
-    draw_trends(doc, recording, summary, 92, [(e.time, n) for n, e in notes])
+    _details(doc, recording, words, monitor_name)
+    height = trend_height_mm(recording)
+    doc.heading("Vital-sign trends", keep_with_mm=height)
+    draw_trends(doc, recording, summary, height, [(e.time, n) for n, e in notes])
     doc.heading("Summary", keep_with_mm=30)
     doc.table([
         Column("Parameter", 44), Column("Baseline", 17), Column("Peak", 28), Column("Lowest", 28),
@@ -293,12 +294,14 @@ def _render(recording: Recording, summary: Summary, total: int | None) -> tuple[
     return bytes(buffer.data()), pages
 
 
-def render_pdf(recording: Recording) -> bytes:
-    """The report as PDF bytes (laid out twice, so each page can say "page X of Y")."""
+def render_pdf(recording: Recording, monitor_name: MonitorName | None = None) -> bytes:
+    """The report as PDF bytes (laid out twice, so each page can say "page X of Y").
+
+    ``monitor_name`` names the monitor of a recording that stored only its protocol."""
     _ensure_gui()
     summary = recording.summary()
-    _, pages = _render(recording, summary, None)
-    data, _ = _render(recording, summary, pages)
+    _, pages = _render(recording, summary, None, monitor_name)
+    data, _ = _render(recording, summary, pages, monitor_name)
     return data
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from monitor.export.pdf_plot import plot_origin
+from ui.report.pdf_plot import plot_origin
 from monitor.review.reader import Recording
 
 
