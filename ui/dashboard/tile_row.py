@@ -10,7 +10,9 @@ PR, RR, EtCO2, temperature: ``small``) stand beside them at full height while
 there are one or two; from three on they share columns in pairs, one above the
 other, in catalogue order (SpO2 over PR, RR over EtCO2), a last one alone at full
 height. So a monitor that adds respiration and temperature takes room from the
-small tiles, never from the three numbers a nurse watches most.
+small tiles, never from the three numbers a nurse watches most; and a small
+tile's digits are capped below the smallest large tile's (:data:`SMALL_SHARE`),
+whatever the window's shape.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ui.dashboard.theme import Theme
 from ui.dashboard.tiles import Tile, make_tiles
 
 SPACING_PX = 10
+SMALL_SHARE = 0.85  # a small tile's digits at most this share of the smallest large tile's
 
 
 def columns(shown: list[str]) -> list[list[str]]:
@@ -49,6 +52,8 @@ class TileRow(QWidget):
         for key, tile in self.tiles.items():
             tile.setParent(self)
             tile.setVisible(MEASUREMENTS[key].always_shown)
+            if not MEASUREMENTS[key].small:
+                tile.value.fitted.connect(self._cap_small)
         self._arranged: list[list[str]] = []
         self._arrange()
 
@@ -73,6 +78,15 @@ class TileRow(QWidget):
         for tile in self.tiles.values():
             tile.apply_theme(theme)
 
+    def _cap_small(self, *_px: int) -> None:
+        """Keep the small tiles' digits below the large ones' (the shown large tiles')."""
+        large = [t.value.pixel_size() for k, t in self.tiles.items() if not MEASUREMENTS[k].small and not t.isHidden()]
+        if large:
+            cap = int(min(large) * SMALL_SHARE)
+            for key, tile in self.tiles.items():
+                if MEASUREMENTS[key].small:
+                    tile.value.set_max_px(cap)
+
     def _arrange(self) -> None:
         """Place the shown tiles (see the module docstring); only when which are shown changed."""
         layout = columns(self.shown())
@@ -90,6 +104,7 @@ class TileRow(QWidget):
         self._grid.setRowStretch(0, 1)
         self._grid.setRowStretch(1, 1)
         self._arranged = layout
+        self._cap_small()
 
 
 __all__ = ["TileRow", "columns"]

@@ -68,7 +68,10 @@ class FitLabel(QLabel):
 
     The size is computed for a fixed ``sample`` text (e.g. "888/888"), not for
     the current text, so the digits do not jump in size as values change.
+    :attr:`fitted` reports each new size; :meth:`set_max_px` caps it.
     """
+
+    fitted = Signal(int)  # the new pixel size
 
     def __init__(self, sample: str, max_px: int = 360, min_px: int = 14, fill: float = 0.92) -> None:
         super().__init__("")
@@ -83,6 +86,11 @@ class FitLabel(QLabel):
         font.setBold(True)
         self.setFont(font)
         self._fit()
+
+    def set_max_px(self, px: int) -> None:
+        if px != self._max_px:
+            self._max_px = px
+            self._fit()
 
     def set_sample(self, sample: str) -> None:
         if sample != self._sample:
@@ -106,6 +114,7 @@ class FitLabel(QLabel):
             font = QFont(self.font())
             font.setPixelSize(size)
             self.setFont(font)
+            self.fitted.emit(size)
 
     def pixel_size(self) -> int:
         return self.font().pixelSize()
