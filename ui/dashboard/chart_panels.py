@@ -85,29 +85,33 @@ def legend_html(theme: Theme, parameters: Iterable[Parameter]) -> str:
     return " &nbsp;&nbsp; ".join(entries)
 
 
-def setup_plot(plot: pg.PlotItem) -> None:
+def setup_plot(plot: pg.PlotItem, grid: bool = True) -> None:
     """What every panel shares: x drag/zoom only, clip to view, peak downsampling, a grid and
-    axes cached as pixmaps (their grid lines span the plot: replayed on every paint otherwise)."""
+    axes cached as pixmaps (their grid lines span the plot: replayed on every paint otherwise).
+
+    The grid is the main panel's: an axis with grid lines is repainted over its whole plot
+    whenever the view moves, the chart's largest cost (docs/BENCHMARKS.md), so the small
+    panels below it, read for their trend rather than their exact values, have none."""
     plot.hideButtons()
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=True, y=False)
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")
-    plot.showGrid(x=True, y=True)
+    plot.showGrid(x=grid, y=grid)
     plot.getViewBox().disableAutoRange()
     plot.getAxis("left").setWidth(LEFT_AXIS_PX)
     for name in ("left", "bottom"):
         plot.getAxis(name).setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
-def style_axes(plot: pg.PlotItem, theme: Theme) -> None:
+def style_axes(plot: pg.PlotItem, theme: Theme, grid: bool = True) -> None:
     tick_font = font(SIZE_CHART_AXIS)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(theme.chart_axis))
         axis.setTextPen(pg.mkPen(theme.chart_axis))
         axis.setTickFont(tick_font)
-        axis.setGrid(theme.chart_grid_alpha)
+        axis.setGrid(theme.chart_grid_alpha if grid else False)
 
 
 class ChartPanel:
@@ -118,7 +122,8 @@ class ChartPanel:
         self.key = spec.key
         self.plot = pg.PlotItem()
         self.view_box = self.plot.getViewBox()
-        setup_plot(self.plot)
+        self.main = spec.key == MAIN_PANEL
+        setup_plot(self.plot, grid=self.main)
         self.y_range = spec.default_y
         self.view_box.setYRange(*self.y_range, padding=0)
         self._space_ticks()
@@ -208,7 +213,7 @@ class ChartPanel:
     # -- look ---------------------------------------------------------------------------
 
     def apply_theme(self, theme: Theme) -> None:
-        style_axes(self.plot, theme)
+        style_axes(self.plot, theme, grid=self.main)
         if self.title is not None:
             veil = QColor(theme.chart_background)
             veil.setAlpha(200)
