@@ -30,6 +30,7 @@ from ui.dashboard.widgets import FitLabel, Flasher, label, set_px, show_flash, t
 
 SIZE_MEAN = 40
 FULL_HEIGHT_PX = 360  # tile height at which the small print has its full size
+COMPACT_PX = 200  # a tile this short (small tiles stacked in pairs) gives its number every line it can
 
 
 class Badge(QLabel):
@@ -120,10 +121,19 @@ class Tile(QFrame):
         factor = max(0.55, min(1.0, self.height() / FULL_HEIGHT_PX))
         for widget, size, bold in ((self.title, SIZE_TILE_TITLE, True),
                                    (self.limits, SIZE_TILE_INFO - 2, False), (self.mean, SIZE_MEAN, True),
-                                   (self.baseline, SIZE_TILE_INFO, False), (self.note, SIZE_TILE_NOTE, True)):
+                                   (self.baseline, SIZE_TILE_INFO, False), (self.note, SIZE_TILE_NOTE, True),
+                                   (self.badge, SIZE_TILE_NOTE, True)):
             px = round(size * factor)
             if widget.font().pixelSize() != px:
                 set_px(widget, px, bold)
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """On a compact tile an empty note takes no line, and while an alarm badge shows, the
+        baseline line makes way for it: the number stays readable when it matters most."""
+        compact = self.height() < COMPACT_PX
+        self.note.setVisible(not compact or bool(self.note.text()))
+        self.baseline.setVisible(not compact or self.badge.isHidden())
 
     # -- API for the alarm presenter ------------------------------------------------------
 
@@ -139,6 +149,7 @@ class Tile(QFrame):
     def show_badge(self, text: str, priority: str | None) -> None:
         """The tile's alarms in one line ("" hides the badge); the number stays the largest thing."""
         self.badge.show_badge(text, priority)
+        self._make_room()
 
     @property
     def alarm_priority(self) -> str | None:
@@ -163,6 +174,8 @@ class Tile(QFrame):
         for widget, text in ((self.value, value), (self.mean, mean), (self.baseline, baseline), (self.note, note)):
             if widget.text() != text:
                 widget.setText(text)
+        if self.note.isHidden() == bool(note):
+            self._make_room()
         self._restyle()
 
     def show_single(self, view: ValueView, baseline: float | None, forming: bool) -> None:
