@@ -41,7 +41,8 @@ def load_jsonl(text: str) -> list[dict]:
 @pytest.mark.parametrize(
     ("protocol", "scenario", "expected"),
     [
-        ("datex", "ketamine-typical", {"HR", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN", "SPO2", "PR"}),
+        ("datex", "ketamine-typical",
+         {"HR", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN", "SPO2", "PR", "RR", "ETCO2", "TEMP"}),
         ("datex", "hypertensive-episode", {"HR", "ART_SYS", "ART_DIA", "ART_MEAN", "NIBP_SYS", "SPO2"}),
         ("masimo", "ketamine-typical", {"PR", "SPO2"}),
     ],
