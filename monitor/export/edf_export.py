@@ -49,6 +49,9 @@ TRANSDUCERS = {
     Parameter.ART_SYS: "arterial line",
     Parameter.ART_DIA: "arterial line",
     Parameter.ART_MEAN: "arterial line",
+    Parameter.RR: "impedance or capnograph",
+    Parameter.ETCO2: "capnograph",
+    Parameter.TEMP: "temperature probe",
 }
 _NOT_IN_TAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # EDF+ allows TAB, LF, CR only
 
@@ -108,7 +111,7 @@ def build_edf(recording: Recording) -> edfio.Edf:
             sampling_frequency=1,
             label=parameter.value,
             transducer_type=TRANSDUCERS[parameter],
-            physical_dimension=UNITS[parameter],
+            physical_dimension=UNITS[parameter].replace("\u00b0", "deg"),  # ASCII, EDF+'s "degC"
             physical_range=physical_range(resolution),
             digital_range=DIGITAL_RANGE,
             prefiltering=f"1 Hz sample-and-hold, max {stale_after_s(parameter):g} s; gap={GAP_DIGITAL}",

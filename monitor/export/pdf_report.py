@@ -47,6 +47,7 @@ LABELS = {
     Parameter.NIBP_SYS: "NIBP systolic", Parameter.NIBP_DIA: "NIBP diastolic", Parameter.NIBP_MEAN: "NIBP mean",
     Parameter.ART_SYS: "ART systolic", Parameter.ART_DIA: "ART diastolic", Parameter.ART_MEAN: "ART mean",
     Parameter.SPO2: "SpO2",
+    Parameter.RR: "Respiration rate", Parameter.ETCO2: "End-tidal CO2", Parameter.TEMP: "Temperature",
 }
 SHORT = {
     Parameter.HR: "HR", Parameter.PR: "PR", Parameter.SPO2: "SpO2",
