@@ -30,7 +30,7 @@ from devices.simulator.scenario import load_scenario
 from devices.simulator.snapshot import NibpResult, Snapshot
 from devices.simulator.verify import verify
 from monitor.readings import ART_PARAMETERS, NIBP_PARAMETERS, Observation, Parameter
-from tests.test_end_to_end import load_jsonl, record, start_simulator
+from tests.test_end_to_end import simulate_and_record
 
 P = Parameter
 T0 = datetime(2024, 5, 6, 9, 30, 0, 123_456, tzinfo=UTC)
@@ -571,20 +571,7 @@ LINK_LOSS_SPEED = 150  # the 1-minute disconnect during the infusion starts ~12 
 
 
 def run_recorder(tmp_path, python, cli_env, scenario: str, speed: float, duration: float):
-    truth_file = tmp_path / "truth.jsonl"
-    out = tmp_path / "session.irm.sqlite"
-    sim, port = start_simulator(
-        python, cli_env, "--protocol", "intellivue", "--scenario", scenario, "--pty",
-        "--speed", f"{speed:g}", "--seed", "7", "--truth", str(truth_file),
-    )  # fmt: skip
-    try:
-        result = record(python, cli_env, "--port", port, "--protocol", "intellivue", "--jsonl",
-                        "--duration", f"{duration:g}", "--out", str(out))  # fmt: skip
-    finally:
-        sim.terminate()
-        sim.wait(10)
-    assert result.returncode == 0, result.stderr
-    return load_jsonl(truth_file.read_text()), load_jsonl(result.stdout)
+    return simulate_and_record(python, cli_env, tmp_path, "intellivue", scenario, speed, duration)
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from devices.simulator.scenario_loader import scenario_from_text
 from devices.simulator.verify import verify
 from monitor.readings import Parameter
 from tests.conftest import ROOT
-from tests.test_end_to_end import load_jsonl, record, start_simulator
+from tests.test_end_to_end import simulate_and_record
 from tests.test_intellivue_device import Bench, decoded_as_sent
 
 START = datetime(2026, 5, 28, 9, 0, tzinfo=UTC)
@@ -155,18 +155,10 @@ def test_intellivue_replies_decode_to_what_was_sent_through_the_faults():
 def test_datex_through_a_pty_decodes_to_the_truth_as_sensors_come_off(tmp_path: Path, python, cli_env):
     scenario = tmp_path / "sedation.toml"
     scenario.write_text(SCENARIO)
-    truth_file = tmp_path / "truth.jsonl"
-    sim, port = start_simulator(python, cli_env, "--protocol", "datex", "--scenario", str(scenario),
-                                "--pty", "--speed", "40", "--seed", "3", "--truth", str(truth_file))
-    try:
-        result = record(python, cli_env, "--port", port, "--protocol", "datex", "--jsonl",
-                        "--duration", "12", "--out", str(tmp_path / "s.irm.sqlite"))
-    finally:
-        sim.terminate()
-        sim.wait(10)
-    assert result.returncode == 0, result.stderr
-    readings = [e for e in load_jsonl(result.stdout) if e["type"] == "reading"]
-    verdict = verify(load_jsonl(truth_file.read_text()), readings)
+    truth, events = simulate_and_record(python, cli_env, tmp_path, "datex", str(scenario), speed=40,
+                                        duration=12, seed=3)
+    readings = [e for e in events if e["type"] == "reading"]
+    verdict = verify(truth, readings)
     assert verdict.ok, verdict.problems[:5]  # values, device times and RR's source
     assert {"RR", "ETCO2", "TEMP"} <= set(verdict.numbers)
     rr = {(r["source"], r["value"] is None) for r in readings if r["parameter"] == "RR"}
