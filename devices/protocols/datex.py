@@ -257,6 +257,7 @@ def _exists(status: int) -> bool:
 
 # Where a monitor counts breaths, preferred first (see the module docstring).
 _RR_SOURCES = ((layout.CO2, layout.CO2_RR, "co2"), (layout.ECG, layout.ECG_IMP_RR, "impedance"))
+_RR_NUMBER, _RR_NO_NUMBER, _RR_NOT_MEASURING, _RR_NO_MODULE = range(4)  # ranks, best first
 
 
 def _respiration_rate(sub: _Subrecord) -> list[Observation]:
@@ -277,9 +278,6 @@ def _respiration_rate(sub: _Subrecord) -> list[Observation]:
     if rank == _RR_NOT_MEASURING:
         return [replace(_absent(Parameter.RR, sub.device_time), origin=origin)]
     return [replace(_observe(Parameter.RR, raw, 1, Quality.NONE, sub.device_time), origin=origin)]
-
-
-_RR_NUMBER, _RR_NO_NUMBER, _RR_NOT_MEASURING, _RR_NO_MODULE = range(4)
 
 
 def _rr_rank(status: int, raw: int) -> int:
@@ -303,7 +301,7 @@ def _end_tidal_co2(sub: _Subrecord) -> list[Observation]:
     (ambient,) = layout.I16.unpack_from(sub.data, layout.CO2.offset + layout.CO2_AMB_PRESS)
     if et < layout.MIN_VALID_VALUE:
         return [_observe(Parameter.ETCO2, et, 1, Quality.NONE, sub.device_time)]
-    if ambient < layout.MIN_VALID_VALUE or ambient <= 0:
+    if ambient <= 0:  # a special value (all negative), or a pressure no air has
         reason = SPECIAL_VALUE_QUALITY.get(ambient, Quality.INVALID)
         return [Observation(Parameter.ETCO2, None, reason, sub.device_time)]
     scale = layout.CO2_SCALE * 100 * layout.AMB_PRESS_SCALE  # % -> fraction, 1/10 mmHg -> mmHg
