@@ -165,3 +165,24 @@ def test_datex_through_a_pty_decodes_to_the_truth_as_sensors_come_off(tmp_path: 
     assert {("datex:co2", False), ("datex:impedance", False), ("datex:co2", True)} <= rr
     assert any(r["parameter"] == "ETCO2" and r["value"] is None for r in readings)  # line off
     assert any(r["parameter"] == "TEMP" and r["value"] is None for r in readings)  # probe off
+
+
+# --- a recording with them opens for review ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_recording_with_rr_etco2_and_temperature_opens_for_review(qtbot):
+    """``main.py record`` on the simulated ketamine session, reviewed: the summary names the new
+    parameters with their units (the window used to fail on a parameter it did not know)."""
+    from tests.test_review_reader import recorded_by_main
+    from ui.review.panels import SUMMARY_COLUMNS
+    from ui.review.review_window import open_review
+
+    window = open_review(recorded_by_main(), "dark", None)
+    qtbot.addWidget(window)
+    panel = window.summary_panel
+    names = [panel.parameters.item(row, 0).text() for row in range(panel.parameters.rowCount())]
+    assert {"Respiration rate (/min)", "End-tidal CO\u2082 (mmHg)", "Temperature (\u00b0C)"} <= set(names)
+    baseline = SUMMARY_COLUMNS.index("Baseline")
+    rr_row = names.index("Respiration rate (/min)")
+    assert 10 <= float(panel.parameters.item(rr_row, baseline).text()) <= 20

@@ -236,6 +236,7 @@ LABELS = {
     Parameter.NIBP_SYS: "NIBP systolic", Parameter.NIBP_DIA: "NIBP diastolic", Parameter.NIBP_MEAN: "NIBP mean",
     Parameter.ART_SYS: "ART systolic", Parameter.ART_DIA: "ART diastolic", Parameter.ART_MEAN: "ART mean",
     Parameter.SPO2: "SpO\u2082",
+    Parameter.RR: "Respiration rate", Parameter.ETCO2: "End-tidal CO\u2082", Parameter.TEMP: "Temperature",
 }
 SUMMARY_COLUMNS = ["Parameter", "Baseline", "Peak (at min)", "Lowest (at min)", "End of observation",
                    "Back to baseline"]
