@@ -79,6 +79,8 @@ NOM_PULS_OXIM_SAT_O2 = 0x4BB8
 
 # Respiration, CO2 and temperature: ids from VSCaptureMP [S7] Class2.cs (enum AlertSource,
 # xeonfusion/VSCaptureMP @ 1f9dc4e5, VSCaptureMP/VSCaptureMP/Class2.cs), decimal there.
+# Which RR is which is read from the Philips labels ("RR" for the impedance measurement,
+# "awRR" for the airway one, as public NLS label tables spell them) (inferred).
 NOM_RESP_RATE = 0x500A  # 20490 "RR": respiration rate from the ECG electrodes' impedance
 NOM_AWAY_RESP_RATE = 0x5012  # 20498 "awRR": airway respiration rate, counted by the capnograph
 NOM_AWAY_CO2_ET = 0x50B0  # 20656 "etCO2": end-tidal CO2 as a partial pressure (mmHg or kPa)
