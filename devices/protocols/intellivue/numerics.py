@@ -314,7 +314,8 @@ class SourceSelector:
         if reply_key != self._key:
             self._key, self._best = reply_key, {}
         chosen: list[Observation] = []
-        candidates = [((0 if r.has_number else 1, r.rank), r.group, r) for r in readings]  # _score, inlined
+        # score: a source with a number first, then the lower rank
+        candidates = [((0 if r.has_number else 1, r.rank), r.group, r) for r in readings]
         for reading in choose(candidates, self._best):
             chosen.extend(reading.observations)
         return chosen
@@ -350,10 +351,6 @@ def choose(candidates: list[tuple[tuple[int, int], str, _T]], best: dict[str, tu
             best[group] = score
             chosen.append(item)
     return chosen
-
-
-def _score(reading: SourceReading) -> tuple[int, int]:
-    return (0 if reading.has_number else 1, reading.rank)
 
 
 def _first(candidate: tuple[tuple[int, int], str, object]) -> tuple[int, int]:
