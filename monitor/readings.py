@@ -66,13 +66,16 @@ class Observation:
     """One parameter value as a codec decodes it from the device's bytes.
 
     Codecs know nothing of host time or transports, so they return observations;
-    the driver stamps them into :class:`Reading`.
+    the driver stamps them into :class:`Reading`. ``origin`` names how the monitor
+    measured a parameter it can measure more than one way (RR: ``"impedance"`` from
+    the ECG electrodes or ``"co2"`` from the capnograph); empty otherwise.
     """
 
     parameter: Parameter
     value: float | None
     quality: Quality = Quality.NONE
     device_time: datetime | None = None
+    origin: str = ""
 
     def __post_init__(self) -> None:
         if self.value is not None and self.quality & NOT_A_NUMBER:
@@ -101,7 +104,7 @@ class Reading:
     value: float | None
     unit: str
     received_at: datetime  # host receive time, timezone-aware UTC
-    source: str  # protocol name: "datex", "masimo", "intellivue"
+    source: str  # protocol name ("datex", "masimo", "intellivue"), then ":origin" if any
     quality: Quality = Quality.NONE
     device_time: datetime | None = None
 
@@ -113,12 +116,13 @@ class Reading:
     def from_observation(
         cls, obs: Observation, received_at: datetime, source: str
     ) -> Reading:
+        """``source`` is the protocol; the observation's origin is appended: ``"datex:co2"``."""
         return cls(
             parameter=obs.parameter,
             value=obs.value,
             unit=UNITS[obs.parameter],
             received_at=received_at,
-            source=source,
+            source=f"{source}:{obs.origin}" if obs.origin else source,
             quality=obs.quality,
             device_time=obs.device_time,
         )

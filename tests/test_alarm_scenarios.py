@@ -37,6 +37,12 @@ def datex_readings(snapshot: Snapshot, at) -> list[Reading]:
     }
     if snapshot.art:
         values.update(zip((Parameter.ART_SYS, Parameter.ART_DIA, Parameter.ART_MEAN), snapshot.art))
+    if snapshot.rr is not None or snapshot.capnograph:  # the capnograph's count, else impedance
+        values[Parameter.RR] = snapshot.co2_rr if snapshot.co2_rr is not None else snapshot.rr
+    if snapshot.capnograph:
+        values[Parameter.ETCO2] = snapshot.etco2
+    if snapshot.thermometer:
+        values[Parameter.TEMP] = snapshot.temp
     readings = []
     for parameter, value in values.items():
         quality = Quality.NONE
@@ -125,7 +131,16 @@ def test_desaturation_low_then_medium_then_high():
     raised_at, medium_at, high_at = (e[2] for e in events[:3])
     assert 2030 <= raised_at <= 2100 and medium_at <= 2160 and high_at <= 2220
     assert events[3][:2] == ("latched", "high")  # recovered, held until a nurse acknowledges
-    assert raised("desaturation") <= {AlarmCondition.SPO2_LOW, AlarmCondition.HR_HIGH}
+    assert raised("desaturation") <= {AlarmCondition.SPO2_LOW, AlarmCondition.HR_HIGH, AlarmCondition.RR_LOW}
+
+
+def test_desaturation_the_capnograph_warns_before_the_oximeter():
+    """The obstruction lowers the breaths the capnograph counts (14 -> 4 /min) before SpO2 falls:
+    RR_LOW medium (< 8 for 15 s), then high (< 5), earlier than SPO2_LOW."""
+    rr = story("desaturation", AlarmCondition.RR_LOW)
+    assert [e[:2] for e in rr[:2]] == [("raised", "medium"), ("escalated", "high")]
+    assert 2020 <= rr[0][2] <= 2060 and rr[1][2] <= 2140
+    assert rr[0][2] < story("desaturation", AlarmCondition.SPO2_LOW)[0][2]
 
 
 def test_hypertensive_episode_cuff_alarm_confirmed_by_a_repeat_and_arterial_line_alarm():

@@ -69,7 +69,7 @@ D4 = wire("""
 0140: d2 7e
 """)
 D4_TIME = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)  # 1700000000
-D4_VALUES = {
+D4_VALUES = {  # D4's imp_rr is invalid: the respiration rate is shown as dashes
     Parameter.HR: 72.0,
     Parameter.NIBP_SYS: 120.0,
     Parameter.NIBP_DIA: 80.0,
@@ -79,6 +79,7 @@ D4_VALUES = {
     Parameter.ART_SYS: 118.0,
     Parameter.ART_DIA: 76.0,
     Parameter.ART_MEAN: 92.0,
+    Parameter.RR: None,
 }
 D4_SNAPSHOT = Snapshot(
     device_time=D4_TIME,
@@ -252,7 +253,9 @@ def test_d4_shows_the_listed_values_with_the_monitor_time():
     assert len(record) == 318 and record[2] == 0x7E  # r_nbr went through the 7D 5E escape
     observations = decode_record(record)
     assert shown(observations) == D4_VALUES
-    assert all(o.quality == Quality.NONE and o.device_time == D4_TIME for o in observations)
+    assert all(o.device_time == D4_TIME for o in observations)
+    assert {o.parameter: o.quality for o in observations if o.quality} == {Parameter.RR: Quality.INVALID}
+    assert by_parameter(observations)[Parameter.RR].origin == "impedance"
 
 
 def test_d4_is_what_the_simulator_sends_for_the_same_snapshot():
@@ -270,7 +273,7 @@ def test_independent_spec_encoder_reproduces_d4():
 def test_independent_encoder_frames_decode_exactly():
     basic = spec_basic_class(
         {
-            "ecg": spec_group(0x0B, 0x0200, 126),  # 0x7E in a value
+            "ecg": spec_group(0x0B, 0x0200, 126, INVALID, INVALID, INVALID, 0x7D),  # 0x7E, 0x7D
             "p3": spec_group(3, 8, 32381, 7037, 12541, 70),  # ABP, 0x7E7D / 0x7D7D bytes
             "nibp": spec_group(3, 0x0008 | 0x0020, 12541, 8000, 9300, 72),  # measuring
             "spo2": spec_group(3, 0, 9650, 125),
@@ -289,6 +292,7 @@ def test_independent_encoder_frames_decode_exactly():
         Parameter.ART_SYS: 323.81,
         Parameter.ART_DIA: 70.37,
         Parameter.ART_MEAN: 125.41,
+        Parameter.RR: 125.0,  # imp_rr: the only source of respiration here
     }
     assert observations[Parameter.NIBP_SYS].quality == Quality.NIBP_MEASURING
     assert observations[Parameter.HR].device_time == datetime.fromtimestamp(1700000125, tz=UTC)

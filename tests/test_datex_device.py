@@ -213,4 +213,4 @@ def test_session_counts_line_noise():
     session.on_open(0.0)
     assert session.feed(D4[:-30] + b"\x7e" + b"\x55" * 10, 1.0) == []
     assert session.stats.frames_bad == 1 and session.stats.bytes_discarded > 0
-    assert len(session.feed(D4, 2.0)) == 9
+    assert len(session.feed(D4, 2.0)) == 10  # D4's nine values and its invalid RR

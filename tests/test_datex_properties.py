@@ -69,6 +69,13 @@ def snapshots(draw: st.DrawFn) -> Snapshot:
         nibp_measuring=draw(st.booleans()),
         sensor_off=draw(st.booleans()),
         invalid=frozenset(draw(st.sets(st.sampled_from(list(Parameter))))),
+        rr=draw(wire_value(0, 400, 1)),
+        etco2=draw(st.one_of(st.none(), st.floats(0, 150))),
+        temp=draw(wire_value(-32000, 32767, 100)),
+        capnograph=draw(st.booleans()),
+        thermometer=draw(st.booleans()),
+        sensors_off=frozenset(draw(st.sets(st.sampled_from([Parameter.ETCO2, Parameter.TEMP])))),
+        ambient_mmhg=draw(st.sampled_from([760.0, 630.0, 812.5])),
     )
 
 
@@ -95,8 +102,8 @@ def test_what_is_sent_is_what_is_shown(snapshot, r_nbr, class_bf, cuts):
     assert len(out) == 2 and deframer.stats.frames_bad == 0
     decoded = decode_record(out[1])
     expected = displ_truth(snapshot, class_bf=class_bf)
-    assert [(o.parameter, o.value, o.device_time) for o in decoded] == [
-        (t.parameter, t.value, t.device_time) for t in expected
+    assert [(o.parameter, o.value, o.device_time, o.origin) for o in decoded] == [
+        (t.parameter, t.value, t.device_time, t.origin) for t in expected
     ]
     for observation in decoded:
         assert (observation.value is None) == bool(observation.quality & NOT_A_NUMBER)
@@ -121,7 +128,7 @@ def test_checksum_that_needs_escaping_still_decodes(target, snapshot):
 @example(raw=-32000, slot="nibp")
 def test_special_values_never_become_numbers(raw, slot):
     groups = {
-        "ecg": spec_group(3, 0, raw),
+        "ecg": spec_group(3, 0, raw, raw, raw, raw, raw),  # HR and the impedance RR
         "nibp": spec_group(3, 0, raw, raw, raw, raw),
         "spo2": spec_group(3, 0, raw, raw),
         "p1": spec_group(3, 1, raw, raw, raw, raw),
@@ -193,5 +200,5 @@ def test_all_invalid_snapshot_shows_only_dashes():
         ),
     )
     decoded = decode_record(encode_displ_record(snapshot))
-    assert len(decoded) == 9
+    assert len(decoded) == 10  # and RR: the ECG module measures no respiration
     assert all(o.value is None and o.quality == Quality.INVALID for o in decoded)

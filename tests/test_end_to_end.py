@@ -38,10 +38,29 @@ def load_jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def simulate_and_record(python, env, tmp_path, protocol: str, scenario: str, speed: float,
+                        duration: float, seed: int = 7) -> tuple[list[dict], list[dict]]:
+    """``infusion-sim --pty --truth`` with ``record --jsonl`` reading it: (truth rows, events)."""
+    truth_file = tmp_path / "truth.jsonl"
+    sim, port = start_simulator(
+        python, env, "--protocol", protocol, "--scenario", scenario, "--pty",
+        "--speed", f"{speed:g}", "--seed", str(seed), "--truth", str(truth_file),
+    )
+    try:
+        result = record(python, env, "--port", port, "--protocol", protocol, "--jsonl",
+                        "--duration", f"{duration:g}", "--out", str(tmp_path / "session.irm.sqlite"))
+    finally:
+        sim.terminate()
+        sim.wait(10)
+    assert result.returncode == 0, result.stderr
+    return load_jsonl(truth_file.read_text()), load_jsonl(result.stdout)
+
+
 @pytest.mark.parametrize(
     ("protocol", "scenario", "expected"),
     [
-        ("datex", "ketamine-typical", {"HR", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN", "SPO2", "PR"}),
+        ("datex", "ketamine-typical",
+         {"HR", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN", "SPO2", "PR", "RR", "ETCO2", "TEMP"}),
         ("datex", "hypertensive-episode", {"HR", "ART_SYS", "ART_DIA", "ART_MEAN", "NIBP_SYS", "SPO2"}),
         ("masimo", "ketamine-typical", {"PR", "SPO2"}),
     ],

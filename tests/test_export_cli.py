@@ -38,7 +38,8 @@ def test_csv_export_writes_the_documented_columns_and_the_events_file(recording,
     with open(written[0], newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["time_utc", "elapsed_s", "HR", "PR", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN",
-                       "ART_SYS", "ART_DIA", "ART_MEAN", "SPO2"]
+                       "ART_SYS", "ART_DIA", "ART_MEAN", "SPO2",
+                       "RR", "ETCO2", "TEMP"]  # the simulated monitor has them (ketamine-typical)
     assert any(row[2] for row in rows[1:])  # heart rate values are there
 
 

@@ -141,7 +141,8 @@ def test_a_session_shows_the_same_with_and_without_the_fast_path(monkeypatch):
 # --- generated replies, well formed and damaged --------------------------------------------
 
 _IDS = sorted(SOURCES) + [nom.NOM_ECG_CARD_BEAT_RATE_BTB, 0x1234]
-_UNITS = [nom.NOM_DIM_BEAT_PER_MIN, nom.NOM_DIM_PERCENT, nom.NOM_DIM_MMHG, nom.NOM_DIM_KILO_PASCAL, 0x0200]
+_UNITS = [nom.NOM_DIM_BEAT_PER_MIN, nom.NOM_DIM_PERCENT, nom.NOM_DIM_MMHG, nom.NOM_DIM_KILO_PASCAL, 0x0200,
+          nom.NOM_DIM_RESP_PER_MIN, nom.NOM_DIM_DEGC, nom.NOM_DIM_FAHR]
 _STATES = [0, nom.STATE_INVALID, nom.STATE_UNAVAILABLE, nom.STATE_DEMO_DATA, nom.STATE_MSMT_ONGOING,
            nom.STATE_CALIBRATION_ONGOING, nom.STATE_TEST_DATA, nom.STATE_QUESTIONABLE]
 _STAMP = datetime(2021, 4, 22, 11, 40, tzinfo=UTC)
@@ -152,7 +153,8 @@ def objects(draw) -> ObservationPoll:
     values = [
         nu_value(
             Parameter.HR,
-            draw(st.one_of(st.none(), st.integers(-5, 300).map(float), st.sampled_from(list(FloatSpecial)))),
+            draw(st.one_of(st.none(), st.integers(-5, 300).map(float), st.sampled_from(list(FloatSpecial)),
+                           st.sampled_from([36.8, 98.6, 5.1, 37.25]))),
             state=draw(st.sampled_from(_STATES)),
             unit_code=draw(st.sampled_from(_UNITS)),
             physio_id=draw(st.sampled_from(_IDS + [DEFAULT_PHYSIO_ID[Parameter.NIBP_SYS]])),

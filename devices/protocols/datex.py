@@ -1,7 +1,8 @@
 """GE Datex-Ohmeda S/5 Computer Interface (DRI records over RS-232): requests and decoding.
 
 The host sends one transmission request; the monitor then sends a DISPL record
-every few seconds holding HR, NIBP, invasive pressures and SpO2 (§A.4–A.6).
+every few seconds holding HR, NIBP, invasive pressures, SpO2, respiration rate,
+end-tidal CO2 and temperature (§A.4–A.6).
 This module is pure (no I/O, no clock, no Qt) so the driver, the simulator and
 the tests all run exactly the same code. Framing lives in
 :mod:`devices.protocols.datex_framing`, byte offsets in
@@ -10,13 +11,19 @@ the tests all run exactly the same code. Framing lives in
 
 Every special value (v < -32000, §A.7) and every absent module becomes
 ``value=None`` with a quality flag: never a number.
+
+Respiration rate has two sources: the ECG electrodes' impedance (``ecg.imp_rr``)
+and the capnograph (``co2.rr``). The capnograph's wins when both have a number,
+as on the monitors themselves: it counts exhaled breaths, while impedance counts
+chest movement, which goes on during an obstructed airway, the hazard of sedation.
+The observation's ``origin`` ("co2" or "impedance") says which one it is.
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from devices.protocols import LineSettings
@@ -228,13 +235,85 @@ def _nibp_qualifiers(label: int) -> Quality:
 
 
 def _decode_basic(sub: _Subrecord) -> list[Observation]:
-    """HR, NIBP and SpO2/PR: always emitted, so absent ones show as dashes."""
+    """HR, NIBP and SpO2/PR: always emitted, so absent ones show as dashes.
+
+    RR, EtCO2 and temperature only when the monitor has a module that measures
+    them (status bit 0), so a monitor without a capnograph shows no EtCO2 at all.
+    """
     _, nibp_label = _status_label(sub.data, layout.NIBP)
     return [
         *_group_values(sub, layout.ECG, _HR_FIELDS),
         *_group_values(sub, layout.NIBP, _NIBP_FIELDS, _nibp_qualifiers(nibp_label)),
         *_group_values(sub, layout.SPO2, _SPO2_FIELDS),
+        *_respiration_rate(sub),
+        *_end_tidal_co2(sub),
+        *_temperature(sub),
     ]
+
+
+def _exists(status: int) -> bool:
+    return bool(status & layout.STATUS_EXISTS)
+
+
+# Where a monitor counts breaths, preferred first (see the module docstring).
+_RR_SOURCES = ((layout.CO2, layout.CO2_RR, "co2"), (layout.ECG, layout.ECG_IMP_RR, "impedance"))
+_RR_NUMBER, _RR_NO_NUMBER, _RR_NOT_MEASURING, _RR_NO_MODULE = range(4)  # ranks, best first
+
+
+def _respiration_rate(sub: _Subrecord) -> list[Observation]:
+    """RR from the preferred source with a number; else why the measuring source has none.
+
+    Ranks, best first: a number from an active module; an active module's reason
+    for having none; ABSENT from a module that exists but is not measuring. Ties go
+    to the capnograph. No RR at all when neither module exists.
+    """
+    sources = []
+    for group, offset, origin in _RR_SOURCES:
+        status, _ = _status_label(sub.data, group)
+        (raw,) = layout.I16.unpack_from(sub.data, group.offset + offset)
+        sources.append((_rr_rank(status, raw), raw, origin))
+    rank, raw, origin = min(sources, key=lambda source: source[0])  # min keeps the first of equals
+    if rank == _RR_NO_MODULE:
+        return []
+    if rank == _RR_NOT_MEASURING:
+        return [replace(_absent(Parameter.RR, sub.device_time), origin=origin)]
+    return [replace(_observe(Parameter.RR, raw, 1, Quality.NONE, sub.device_time), origin=origin)]
+
+
+def _rr_rank(status: int, raw: int) -> int:
+    if _is_present(status):
+        return _RR_NUMBER if raw >= layout.MIN_VALID_VALUE else _RR_NO_NUMBER
+    return _RR_NOT_MEASURING if _exists(status) else _RR_NO_MODULE
+
+
+def _end_tidal_co2(sub: _Subrecord) -> list[Observation]:
+    """EtCO2 in mmHg = et (1/100 %) x ambient pressure (1/10 mmHg) x 1e-5 (§A.6, [S3]).
+
+    Rounded to 0.1 mmHg (the monitor shows whole mmHg). Without a valid ambient
+    pressure the percentage cannot be converted: no number, the pressure's reason.
+    """
+    status, _ = _status_label(sub.data, layout.CO2)
+    if not _exists(status):
+        return []
+    if not _is_present(status):
+        return [_absent(Parameter.ETCO2, sub.device_time)]
+    (et,) = layout.I16.unpack_from(sub.data, layout.CO2.offset + layout.CO2_ET)
+    (ambient,) = layout.I16.unpack_from(sub.data, layout.CO2.offset + layout.CO2_AMB_PRESS)
+    if et < layout.MIN_VALID_VALUE:
+        return [_observe(Parameter.ETCO2, et, 1, Quality.NONE, sub.device_time)]
+    if ambient <= 0:  # a special value (all negative), or a pressure no air has
+        reason = SPECIAL_VALUE_QUALITY.get(ambient, Quality.INVALID)
+        return [Observation(Parameter.ETCO2, None, reason, sub.device_time)]
+    scale = layout.CO2_SCALE * 100 * layout.AMB_PRESS_SCALE  # % -> fraction, 1/10 mmHg -> mmHg
+    return [Observation(Parameter.ETCO2, round(et * ambient / scale, 1), Quality.NONE, sub.device_time)]
+
+
+def _temperature(sub: _Subrecord) -> list[Observation]:
+    """Temperature from channel t1 (1/100 degC), when a temperature module exists."""
+    status, _ = _status_label(sub.data, layout.T1)
+    if not _exists(status):
+        return []
+    return _group_values(sub, layout.T1, ((Parameter.TEMP, layout.TEMP_TEMP, layout.TEMP_SCALE),))
 
 
 def _arterial_channels(sub: _Subrecord) -> Iterator[tuple[int, layout.Group]]:

@@ -79,16 +79,25 @@ STATUS_PRESENT = STATUS_EXISTS | STATUS_ACTIVE
 
 # Values inside a group, as offsets from the group start.
 ECG_HR = 6
+ECG_IMP_RR = 14  # respiration rate from the ECG electrodes' impedance, 1/min
 PRESSURE_SYS = 6  # p1..p8 and nibp share this layout
 PRESSURE_DIA = 8
 PRESSURE_MEAN = 10
 PRESSURE_HR = 12
 SPO2_SPO2 = 6
 SPO2_PR = 8
+TEMP_TEMP = 6  # t1..t4
+CO2_ET = 6  # end-tidal CO2, 1/100 %
+CO2_FI = 8
+CO2_RR = 10  # respiration rate counted by the capnograph, 1/min
+CO2_AMB_PRESS = 12  # ambient pressure, 1/10 mmHg
 ECG_EXTRA_HR_ECG = 0  # ecg_extra has no group header
 
 PRESSURE_SCALE = 100  # 1/100 mmHg
 SPO2_SCALE = 100  # 1/100 %
+TEMP_SCALE = 100  # 1/100 degC
+CO2_SCALE = 100  # 1/100 %
+AMB_PRESS_SCALE = 10  # 1/10 mmHg
 
 # ecg.status bits 3-6: HR source
 ECG_HR_SOURCE_SHIFT = 3

@@ -4,6 +4,10 @@ The monitor sends one CR LF terminated text line per second, unprompted::
 
     02/22/16 22:47:45 SN=0000056661 SPO2=098% BPM=097 PI=03.60% ... ALARM=0000 EXC=000800
 
+It carries SpO2 and pulse rate (and PI, SpCO, SpMet, PVI we do not use); the
+ASCII 1 fields documented in the spec's section C include no respiration rate,
+EtCO2 or temperature, so a Masimo monitor gives none of those here.
+
 There is no checksum, so this module is strict about the line's shape: a line
 whose date, tags or values are not exactly as the monitor formats them is
 rejected whole. That is what catches two lines run together after a lost byte,

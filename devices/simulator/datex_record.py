@@ -7,7 +7,10 @@ Both come from one table of wire values so they cannot disagree.
 
 Conventions where the spec leaves a choice (§A.7, §A.12): absent groups have
 status 0, label 0 and every value DATA_INVALID; reserved bytes are 0; ext
-classes are all-invalid filler.
+classes are all-invalid filler. The ECG module is always there; without a
+respiration measurement its imp_rr is DATA_INVALID. A capnograph (co2 group) or
+temperature probe (t1) is there only if the scenario has one; a sensor off keeps
+its module present with DATA_INVALID values, as the SpO2 probe does.
 """
 
 from __future__ import annotations
@@ -116,10 +119,68 @@ def _put_group(
         layout.I16.pack_into(data, start + 2 * i, value)
 
 
+def _invalid_if(marked: bool, raw: int) -> int:
+    return layout.DATA_INVALID if marked else raw
+
+
+def _sedation_wire(snapshot: Snapshot) -> dict[str, int]:
+    """Raw i16 of imp_rr, and with a capnograph co2 et/rr/amb_press, with a probe t1."""
+    invalid, off = snapshot.invalid, snapshot.sensors_off
+    rr_invalid = Parameter.RR in invalid
+    wire = {"imp_rr": _invalid_if(rr_invalid, to_wire(snapshot.rr))}
+    if snapshot.capnograph:
+        ambient = to_wire(snapshot.ambient_mmhg, layout.AMB_PRESS_SCALE)
+        et = None
+        if snapshot.etco2 is not None and Parameter.ETCO2 not in off:  # % of the ambient pressure
+            et = snapshot.etco2 * 100 / snapshot.ambient_mmhg
+        wire["co2_et"] = _invalid_if(Parameter.ETCO2 in invalid, to_wire(et, layout.CO2_SCALE))
+        wire["co2_rr"] = _invalid_if(rr_invalid, to_wire(snapshot.co2_rr))
+        wire["amb_press"] = ambient
+    if snapshot.thermometer:
+        temp = None if Parameter.TEMP in off else snapshot.temp
+        wire["t1"] = _invalid_if(Parameter.TEMP in invalid, to_wire(temp, layout.TEMP_SCALE))
+    return wire
+
+
+def _put_sedation(data: bytearray, wire: dict[str, int]) -> None:
+    layout.I16.pack_into(data, layout.ECG.offset + layout.ECG_IMP_RR, wire["imp_rr"])
+    if "co2_et" in wire:
+        fi = 0  # inspired CO2: room air
+        values = (wire["co2_et"], fi, wire["co2_rr"], wire["amb_press"])
+        _put_group(data, layout.CO2, layout.STATUS_PRESENT, 0, values)
+    if "t1" in wire:
+        _put_group(data, layout.T1, layout.STATUS_PRESENT, 0, (wire["t1"],))
+
+
+def _sedation_truth(wire: dict[str, int], device_time: datetime | None) -> list[TruthValue]:
+    """What a host decodes from :func:`_sedation_wire`'s values (RR rule: devices.protocols.datex)."""
+
+    def valid(raw: int) -> bool:
+        return raw >= layout.MIN_VALID_VALUE
+
+    co2_rr = wire.get("co2_rr")
+    if co2_rr is not None and valid(co2_rr):
+        rr, origin = float(co2_rr), "co2"
+    elif valid(wire["imp_rr"]):
+        rr, origin = float(wire["imp_rr"]), "impedance"
+    else:
+        rr, origin = None, "co2" if co2_rr is not None else "impedance"
+    truth = [TruthValue(Parameter.RR, rr, device_time, origin)]
+    if co2_rr is not None:
+        et, ambient = wire["co2_et"], wire["amb_press"]
+        etco2 = round(et * ambient / 100_000, 1) if valid(et) else None
+        truth.append(TruthValue(Parameter.ETCO2, etco2, device_time))
+    if "t1" in wire:
+        temp = wire["t1"] / layout.TEMP_SCALE if valid(wire["t1"]) else None
+        truth.append(TruthValue(Parameter.TEMP, temp, device_time))
+    return truth
+
+
 def _basic_class(snapshot: Snapshot, wire: dict[Parameter, int], art_pr: float | None) -> bytes:
     data = bytearray(BASIC_FILLER)
     hr = wire[Parameter.HR]
     _put_group(data, layout.ECG, ECG_STATUS, ECG_LABEL, (hr,))
+    _put_sedation(data, _sedation_wire(snapshot))
     layout.I16.pack_into(data, layout.ECG_EXTRA.offset + layout.ECG_EXTRA_HR_ECG, hr)
     if snapshot.art is not None:
         pulse = to_wire(snapshot.hr if art_pr is None else art_pr)
@@ -194,11 +255,14 @@ def displ_truth(
         return ()
     unix_s = wire_time(snapshot.device_time)
     device_time = datetime.fromtimestamp(unix_s, tz=UTC) if unix_s else None
-    return tuple(
+    basic = [
         TruthValue(
             parameter,
             raw / WIRE_SCALE[parameter] if raw >= layout.MIN_VALID_VALUE else None,
             device_time,
         )
         for parameter, raw in wire_values(snapshot).items()
-    )
+    ]
+    art = [t for t in basic if t.parameter in ART_PARAMETERS]  # decoded after the basic class
+    others = [t for t in basic if t.parameter not in ART_PARAMETERS]
+    return (*others, *_sedation_truth(_sedation_wire(snapshot), device_time), *art)

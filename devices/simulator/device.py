@@ -28,6 +28,7 @@ class TruthValue:
     parameter: Parameter
     value: float | None  # None: the device sent "no value" for it
     device_time: datetime | None  # the timestamp the protocol carries, if any
+    origin: str = ""  # how it was measured, where the protocol says (RR: "co2" or "impedance")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,18 +3,26 @@
 Two jobs, kept together so they cannot disagree:
 
 * turn a scenario :class:`Snapshot` into numeric objects (HR, pleth PR, SpO2, the
-  NIBP compound and, with an arterial line, the ABP compound) *and* the truth
-  values a correct host will decode from them;
+  NIBP compound; with an arterial line the ABP compound; with a respiration
+  measurement impedance RR, with a capnograph awRR and etCO2 in mmHg, with a
+  probe the temperature in degC) *and* the truth values a correct host will
+  decode from them;
 * cut those objects into frames that respect the monitor's MTU: one RORS when
   they fit, else a RORLS chain (first, middle…, last) closed by an empty RORS,
   as the real monitor does (§B.4 step 6, §B.9 P2).
 
 Conventions where the spec leaves a choice:
 
-* Values go out in whole units (round half up), as the monitor displays them.
+* Values go out as the monitor displays them (round half up): whole units, the
+  temperature to 0.1 degC.
 * "No value" is NaN with MeasurementState UNAVAILABLE (as the real NIBP before a
-  cuff reading, §B.9 P3); SpO2/PR with the probe off, and any parameter the
-  scenario marks invalid, carry INVALID (the number, if any, stays on the wire).
+  cuff reading, §B.9 P3); SpO2/PR with the probe off, EtCO2/awRR with the
+  capnograph's sampling line off, the temperature with its probe off, and any
+  parameter the scenario marks invalid, carry INVALID (the number, if any, stays
+  on the wire).
+* RR comes in two objects when there is a capnograph (awRR first, then impedance
+  RR); the truth holds the one a host keeps (``values.SOURCES``: a number first,
+  then the capnograph), frame by frame as the host meets them in a RORLS chain.
 * Only the NIBP object carries a measurement time (0x0990), and only once a
   cuff reading exists; the monitor's clock runs in UTC, the host's default zone.
 * Truth times follow the host's rule (§B.6, ``numerics`` module docstring): a
@@ -48,6 +56,7 @@ from devices.protocols.intellivue.wire import (
 )
 from devices.simulator.device import TruthValue
 from devices.simulator.snapshot import Snapshot
+from monitor.parameters import PARAMETERS
 from monitor.readings import ART_PARAMETERS, NIBP_PARAMETERS, Parameter
 
 TYPICAL_MAX_USER_DATA = 886  # the largest user data in the real capture (§B.2, §B.8)
@@ -64,6 +73,10 @@ NIBP_OBJECT = (0x0051, nom.NOM_PRESS_BLD_NONINV)
 ART_OBJECT = (0x0052, nom.NOM_PRESS_BLD_ART_ABP)
 PR_OBJECT = (0x0053, nom.NOM_PLETH_PULS_RATE)
 SPO2_OBJECT = (0x0054, nom.NOM_PULS_OXIM_SAT_O2)
+AWRR_OBJECT = (0x0055, nom.NOM_AWAY_RESP_RATE)
+RR_OBJECT = (0x0056, nom.NOM_RESP_RATE)
+ETCO2_OBJECT = (0x0057, nom.NOM_AWAY_CO2_ET)
+TEMP_OBJECT = (0x0058, nom.NOM_TEMP)
 
 
 def on_monitor_clock(stamp: datetime) -> datetime:
@@ -104,6 +117,7 @@ class NumericObject:
 
     poll: ObservationPoll
     truth: tuple[TruthValue, ...]
+    rank: int = 0  # among objects of one parameter: the host keeps the best (values.SOURCES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +131,12 @@ class ReplyFrame:
 # --- snapshot -> numeric objects ------------------------------------------------------
 
 
-def whole_units(value: float | None) -> float | None:
-    """What the monitor sends for ``value``: whole units, half up; None stays None."""
+def whole_units(value: float | None, decimals: int = 0) -> float | None:
+    """What the monitor sends for ``value``: whole units (or ``decimals``), half up; None stays None."""
     if value is None or not math.isfinite(value):
         return None
-    return float(math.floor(value + 0.5))
+    scale = 10**decimals
+    return math.floor(value * scale + 0.5) / scale
 
 
 def _member(
@@ -131,16 +146,17 @@ def _member(
     *,
     absent_state: int,
     extra: int = 0,
+    physio_id: int | None = None,
 ) -> tuple[NuObsValue, float | None]:
     """One NuObsValue and the number a host may show from it (None if the state forbids)."""
-    sent = whole_units(value)
+    sent = whole_units(value, PARAMETERS[parameter].decimals)
     state = extra
     if sent is None:
         state |= absent_state
     if parameter in snapshot.invalid:
         state |= nom.STATE_INVALID
     shown = sent if not state & NOT_A_NUMBER_STATES else None
-    return nu_value(parameter, sent, state=state), shown
+    return nu_value(parameter, sent, state=state, physio_id=physio_id), shown
 
 
 def _numeric(
@@ -152,11 +168,16 @@ def _numeric(
     absent_state: int = nom.STATE_UNAVAILABLE,
     extra_state: int = 0,
     measured_at: datetime | None = None,
+    origin: str = "",
+    rank: int = 0,
 ) -> NumericObject:
-    """A single (one member) or compound numeric object, labelled like the monitor's."""
+    """A single (one member, the label's physio id) or compound numeric object, labelled like
+    the monitor's."""
     handle, label = identity
+    single = label if len(members) == 1 else None
     encoded = [
-        _member(p, v, snapshot, absent_state=absent_state, extra=extra_state) for p, v in members
+        _member(p, v, snapshot, absent_state=absent_state, extra=extra_state, physio_id=single)
+        for p, v in members
     ]
     values = [nu for nu, _ in encoded]
     stamp = on_monitor_clock(measured_at) if measured_at is not None else None
@@ -166,10 +187,12 @@ def _numeric(
     )
     own_time = monitor_time(measured_at) if measured_at is not None else None
     truth = tuple(
-        TruthValue(p, shown, own_time if shown is not None and own_time is not None else reply_time)
+        TruthValue(
+            p, shown, own_time if shown is not None and own_time is not None else reply_time, origin
+        )
         for (p, _), (_, shown) in zip(members, encoded, strict=True)
     )
-    return NumericObject(labelled, truth)
+    return NumericObject(labelled, truth, rank)
 
 
 def numeric_objects(snapshot: Snapshot, reply_time: datetime) -> list[NumericObject]:
@@ -200,7 +223,33 @@ def numeric_objects(snapshot: Snapshot, reply_time: datetime) -> list[NumericObj
     if snapshot.art is not None:
         art = list(zip(ART_PARAMETERS, snapshot.art, strict=True))
         objects.append(_numeric(ART_OBJECT, art, snapshot, reply_time))
-    return objects
+    return objects + _sedation_objects(snapshot, reply_time)
+
+
+def _sedation_objects(snapshot: Snapshot, reply_time: datetime) -> list[NumericObject]:
+    """awRR and etCO2 with a capnograph, impedance RR with a respiration measurement, the
+    temperature with a probe; an off sensor's values are INVALID NaN, like the SpO2 probe's."""
+    objects = []
+    off = snapshot.sensors_off
+    if snapshot.capnograph:
+        line_off = Parameter.ETCO2 in off
+        absent = nom.STATE_INVALID if line_off else nom.STATE_UNAVAILABLE
+        etco2 = None if line_off else snapshot.etco2
+        objects += [
+            _numeric(AWRR_OBJECT, [(Parameter.RR, snapshot.co2_rr)], snapshot, reply_time,
+                     absent_state=absent, origin="co2"),
+            _numeric(ETCO2_OBJECT, [(Parameter.ETCO2, etco2)], snapshot, reply_time,
+                     absent_state=absent),
+        ]
+    if snapshot.rr is not None:
+        objects.append(_numeric(RR_OBJECT, [(Parameter.RR, snapshot.rr)], snapshot, reply_time,
+                                origin="impedance", rank=1))
+    if snapshot.thermometer:
+        probe_off = Parameter.TEMP in off
+        temp = None if probe_off else snapshot.temp
+        objects.append(_numeric(TEMP_OBJECT, [(Parameter.TEMP, temp)], snapshot, reply_time,
+                                absent_state=nom.STATE_INVALID if probe_off else nom.STATE_UNAVAILABLE))
+    return objects  # fmt: skip
 
 
 # --- objects -> frames ------------------------------------------------------------------
@@ -261,15 +310,31 @@ def reply_frames(
     """One RORS if everything fits, else RORLS first…last and a closing empty RORS (§B.4 step 6)."""
     single = _with(template, objects, None)
     if len(single) <= max_user_data:
-        return [ReplyFrame(single, _truth(objects))]
+        return [ReplyFrame(single, _truth(objects, {}))]
     groups = _pack(template, objects, max_user_data)
+    kept: dict[Parameter, tuple[int, int]] = {}  # across the frames of one reply, as a host
     frames = [
-        ReplyFrame(_with(template, group, _linked_state(i, len(groups))), _truth(group))
+        ReplyFrame(_with(template, group, _linked_state(i, len(groups))), _truth(group, kept))
         for i, group in enumerate(groups)
     ]
     frames.append(ReplyFrame(_with(template, (), None), ()))  # 0 entries, as §B.9 P2
     return frames
 
 
-def _truth(objects: Iterable[NumericObject]) -> tuple[TruthValue, ...]:
-    return tuple(value for obj in objects for value in obj.truth)
+def _truth(
+    objects: Iterable[NumericObject], kept: dict[Parameter, tuple[int, int]]
+) -> tuple[TruthValue, ...]:
+    """The values a host shows from one frame's objects: best first (a number beats none, then
+    the lower rank), each that beats what was kept so far in this reply; ``kept`` is updated."""
+    candidates = [
+        ((0 if value.value is not None else 1, obj.rank), value)
+        for obj in objects
+        for value in obj.truth
+    ]
+    shown = []
+    for score, value in sorted(candidates, key=lambda candidate: candidate[0]):
+        best = kept.get(value.parameter)
+        if best is None or score < best:
+            kept[value.parameter] = score
+            shown.append(value)
+    return tuple(shown)

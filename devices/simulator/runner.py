@@ -39,18 +39,16 @@ class TruthLog:
 
     def record(self, emission: Emission, elapsed_s: float, delivered: str) -> None:
         for value in emission.truth:
-            self._stream.write(
-                json.dumps(
-                    {
-                        "sim_time_s": round(elapsed_s, 3),
-                        "device_time": value.device_time.isoformat() if value.device_time else None,
-                        "parameter": value.parameter.value,
-                        "value": value.value,
-                        "delivered": delivered,
-                    }
-                )
-                + "\n"
-            )
+            row = {
+                "sim_time_s": round(elapsed_s, 3),
+                "device_time": value.device_time.isoformat() if value.device_time else None,
+                "parameter": value.parameter.value,
+                "value": value.value,
+                "delivered": delivered,
+            }
+            if value.origin:  # how it was measured (RR): the decoded source ends ":origin"
+                row["origin"] = value.origin
+            self._stream.write(json.dumps(row) + "\n")
         self._stream.flush()
 
     def close(self) -> None:

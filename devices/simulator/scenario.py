@@ -1,9 +1,7 @@
-"""The simulated patient and monitor over time: scenario model and its deterministic run.
+"""The simulated patient and monitor over time: a scenario's deterministic run.
 
-A :class:`Scenario` says what the patient's vital signs do (piecewise-linear
-trajectories plus noise), when the NIBP cuff measures, what happens on the
-session timeline and which faults QA wants injected. :class:`ScenarioRun` turns
-it into :class:`~devices.simulator.snapshot.Snapshot` objects.
+:class:`ScenarioRun` turns a :class:`~devices.simulator.scenario_model.Scenario`
+into :class:`~devices.simulator.snapshot.Snapshot` objects.
 
 ``ScenarioRun.snapshot(t)`` is a *pure* function of (scenario, seed, start, t):
 noise comes from hashing (seed, channel, integer step) and interpolating
@@ -11,31 +9,34 @@ smoothly between those lattice values, never from a shared random stream. So a
 QA run can be replayed exactly, seeked, or sampled at any rate or order, and
 two protocol devices fed by the same run agree on every value.
 
-Scenarios are read and validated by :mod:`devices.simulator.scenario_loader`;
-see ``docs/scenario-format.md`` for the file format.
+This module is also the simulator's front door for scenarios: it re-exports the
+model (:mod:`devices.simulator.scenario_model`) and the loader
+(:mod:`devices.simulator.scenario_loader`, which reads and validates files; see
+``docs/scenario-format.md`` for the format). Neither of those imports this one.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
-import hashlib
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import MappingProxyType
 
+from devices.simulator.scenario_loader import builtin_scenarios, load_scenario
+from devices.simulator.scenario_model import (
+    EVENT_KINDS,
+    FAULT_KINDS,
+    LINE_FAULT_KINDS,
+    MIN_PULSE_PRESSURE_MMHG,
+    Fault,
+    Scenario,
+    ScenarioError,
+    TimelineEvent,
+    Trajectory,
+    lattice_value,
+    smooth_noise,
+)
 from devices.simulator.snapshot import NibpResult, Snapshot
 from monitor.readings import Parameter
 
-LINE_FAULT_KINDS = frozenset({"garbage", "corrupt", "truncate", "silence", "disconnect"})
-SNAPSHOT_FAULT_KINDS = frozenset({"sensor_off", "invalid"})
-FAULT_KINDS = LINE_FAULT_KINDS | SNAPSHOT_FAULT_KINDS
-RATE_FAULT_KINDS = frozenset({"garbage", "corrupt", "truncate"})
-EVENT_KINDS = frozenset({"infusion_start", "infusion_stop", "annotation"})
-
-MIN_PULSE_PRESSURE_MMHG = 10.0  # sys - dia never below this, so sys > mean > dia after rounding
 PR_LAG_S = 2.0  # the oximeter's pulse rate trails the ECG heart rate (averaging)
 PR_WOBBLE = 1.0  # peak PR-vs-HR difference besides the lag, /min
 PR_WOBBLE_PERIOD_S = 3.0
@@ -47,157 +48,10 @@ _CLAMPS: dict[Parameter, tuple[float, float]] = {
     Parameter.SPO2: (40.0, 100.0),
     Parameter.ART_SYS: (40.0, 300.0),
     Parameter.ART_DIA: (20.0, 200.0),
+    Parameter.RR: (0.0, 100.0),
+    Parameter.ETCO2: (0.0, 120.0),
+    Parameter.TEMP: (28.0, 44.0),
 }
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; ``str(error)`` is the whole message for the user.
-
-    The message always starts with the file, the line and the field, e.g.
-    ``my.toml line 12: parameters.HR.points: times must increase (got 300 after 600)``,
-    because CLI code prints it as-is and QA must be able to fix the file from it.
-    """
-
-
-@dataclass(frozen=True, slots=True)
-class Trajectory:
-    """One vital sign over time: piecewise-linear points plus smooth noise.
-
-    Before the first point the first value holds; after the last point the last
-    value holds. ``noise`` is the peak deviation of fast variation changing
-    every ``noise_period_s``; ``wander`` is the peak deviation of a slow drift
-    with period ``wander_period_s`` (0 disables either).
-    """
-
-    points: tuple[tuple[float, float], ...]
-    noise: float = 0.0
-    noise_period_s: float = 4.0
-    wander: float = 0.0
-    wander_period_s: float = 300.0
-
-    def base_at(self, t: float) -> float:
-        """The noise-free value at ``t`` (linear interpolation between points)."""
-        i = bisect.bisect_right(self.points, t, key=lambda point: point[0])
-        if i == 0:
-            return self.points[0][1]
-        if i == len(self.points):
-            return self.points[-1][1]
-        (t0, v0), (t1, v1) = self.points[i - 1], self.points[i]
-        return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
-
-    def value_at(self, t: float, seed: int, channel: str) -> float:
-        """Base value plus this channel's deterministic noise and wander."""
-        value = self.base_at(t)
-        if self.noise:
-            value += self.noise * smooth_noise(seed, channel + ":noise", t, self.noise_period_s)
-        if self.wander:
-            value += self.wander * smooth_noise(seed, channel + ":wander", t, self.wander_period_s)
-        return value
-
-
-@dataclass(frozen=True, slots=True)
-class Fault:
-    """Something going wrong for ``duration_s`` from ``start_s`` (window is half-open).
-
-    ``parameters`` is only used by ``invalid``; ``rate_per_s`` only by the
-    byte-damaging kinds (garbage bursts, corrupt or truncated frames per second).
-    """
-
-    kind: str
-    start_s: float
-    duration_s: float
-    parameters: frozenset[Parameter] = frozenset()
-    rate_per_s: float = 0.0
-
-    @property
-    def end_s(self) -> float:
-        return self.start_s + self.duration_s
-
-    def active_at(self, t: float) -> bool:
-        return self.start_s <= t < self.end_s
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEvent:
-    """A session event for the timeline: infusion start/stop or a QA annotation."""
-
-    at_s: float
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario. Build it with :func:`load_scenario`, which checks every field.
-
-    ``duration_s`` None means the scenario runs indefinitely (trajectories hold
-    their last point); otherwise everything holds its state at ``duration_s``.
-    ``trajectories`` always has HR, SPO2, ART_SYS and ART_DIA (the patient's
-    arterial pressure, which both the cuff and an arterial line measure) and
-    may have PR (otherwise PR follows HR).
-    """
-
-    name: str
-    description: str
-    duration_s: float | None
-    arterial_line: bool
-    nibp_interval_s: float
-    nibp_first_s: float  # when the cuff starts inflating for the first measurement
-    nibp_inflation_s: float  # inflation time; the result completes this long after the start
-    nibp_noise_mmhg: float
-    trajectories: Mapping[Parameter, Trajectory]
-    events: tuple[TimelineEvent, ...] = ()
-    faults: tuple[Fault, ...] = ()
-    source: str = ""  # file the scenario came from, for logs and messages
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "trajectories", MappingProxyType(dict(self.trajectories)))
-
-    def _event_time(self, kind: str) -> float | None:
-        return next((e.at_s for e in self.events if e.kind == kind), None)
-
-    @property
-    def infusion_start_s(self) -> float | None:
-        return self._event_time("infusion_start")
-
-    @property
-    def infusion_stop_s(self) -> float | None:
-        return self._event_time("infusion_stop")
-
-    @property
-    def baseline_s(self) -> float | None:
-        """Length of the pre-infusion baseline phase (None without an infusion)."""
-        return self.infusion_start_s
-
-    def phase_at(self, t: float) -> str:
-        """Session phase at scenario time ``t``: "baseline", "infusion" or "recovery"."""
-        start, stop = self.infusion_start_s, self.infusion_stop_s
-        if start is None or t < start:
-            return "baseline"
-        if stop is None or t < stop:
-            return "infusion"
-        return "recovery"
-
-
-@functools.lru_cache(maxsize=8192)
-def _lattice(seed: int, channel: str, step: int) -> float:
-    """A reproducible pseudo-random value in [-1, 1] for one lattice point."""
-    digest = hashlib.blake2b(f"{seed}|{channel}|{step}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / float(2**64 - 1) * 2.0 - 1.0
-
-
-def smooth_noise(seed: int, channel: str, t: float, period_s: float) -> float:
-    """Value noise in [-1, 1]: lattice values every ``period_s``, smoothstep in between.
-
-    Depends only on its arguments, which is what makes snapshots pure.
-    """
-    x = t / period_s
-    step = math.floor(x)
-    frac = x - step
-    weight = frac * frac * (3.0 - 2.0 * frac)
-    a = _lattice(seed, channel, step)
-    b = _lattice(seed, channel, step + 1)
-    return a + (b - a) * weight
 
 
 def _clamp(parameter: Parameter, value: float) -> float:
@@ -230,7 +84,9 @@ class ScenarioRun:
         """The monitor's state ``elapsed_s`` simulated seconds after ``start``."""
         _check_elapsed(elapsed_s)
         t = self._held(elapsed_s)
-        sensor_off = self._fault_active("sensor_off", t)
+        off = self._sensors_off(t)
+        sensor_off = Parameter.SPO2 in off
+        trajectories = self.scenario.trajectories
         return Snapshot(
             device_time=self.start + timedelta(seconds=elapsed_s),
             elapsed_s=float(elapsed_s),
@@ -242,6 +98,13 @@ class ScenarioRun:
             nibp_measuring=self._nibp_measuring(elapsed_s),
             sensor_off=sensor_off,
             invalid=self._invalid(t),
+            rr=self._rounded(Parameter.RR, t),
+            etco2=None if Parameter.ETCO2 in off else self._rounded(Parameter.ETCO2, t),
+            temp=None if Parameter.TEMP in off else self._rounded(Parameter.TEMP, t, digits=1),
+            capnograph=Parameter.ETCO2 in trajectories,
+            thermometer=Parameter.TEMP in trajectories,
+            sensors_off=off - {Parameter.SPO2},
+            ambient_mmhg=self.scenario.ambient_mmhg,
         )
 
     def line_faults(self, elapsed_s: float) -> tuple[Fault, ...]:
@@ -280,6 +143,12 @@ class ScenarioRun:
         wobble = PR_WOBBLE * smooth_noise(self.seed, "PR:wobble", t, PR_WOBBLE_PERIOD_S)
         return _clamp(Parameter.PR, self._hr_raw(t - PR_LAG_S) + wobble)
 
+    def _rounded(self, parameter: Parameter, t: float, digits: int = 0) -> float | None:
+        """The value as the monitor shows it; None if the scenario's monitor does not measure it."""
+        if parameter not in self.scenario.trajectories:
+            return None
+        return float(round(self._value(parameter, t), digits))
+
     def _spo2(self, t: float) -> float:
         return float(min(100, round(self._value(Parameter.SPO2, t))))
 
@@ -315,8 +184,8 @@ class ScenarioRun:
         sc = self.scenario
         done_s = self._cycle_start(k) + sc.nibp_inflation_s
         sys, dia = self._bp_raw(done_s)
-        sys += sc.nibp_noise_mmhg * _lattice(self.seed, "NIBP_SYS:measurement", k)
-        dia += sc.nibp_noise_mmhg * _lattice(self.seed, "NIBP_DIA:measurement", k)
+        sys += sc.nibp_noise_mmhg * lattice_value(self.seed, "NIBP_SYS:measurement", k)
+        dia += sc.nibp_noise_mmhg * lattice_value(self.seed, "NIBP_DIA:measurement", k)
         sys_r = float(round(_clamp(Parameter.ART_SYS, sys)))
         dia_r = float(round(min(dia, sys_r - MIN_PULSE_PRESSURE_MMHG)))
         return NibpResult(
@@ -339,8 +208,13 @@ class ScenarioRun:
 
     # -- snapshot faults -----------------------------------------------------
 
-    def _fault_active(self, kind: str, t: float) -> bool:
-        return any(f.kind == kind and f.active_at(t) for f in self.scenario.faults)
+    def _sensors_off(self, t: float) -> frozenset[Parameter]:
+        """Sensors off the patient at ``t``, named as in SENSORS (the SpO2 probe by default)."""
+        off: set[Parameter] = set()
+        for fault in self.scenario.faults:
+            if fault.kind == "sensor_off" and fault.active_at(t):
+                off |= fault.parameters or {Parameter.SPO2}
+        return frozenset(off)
 
     def _invalid(self, t: float) -> frozenset[Parameter]:
         marked: set[Parameter] = set()
@@ -353,24 +227,6 @@ class ScenarioRun:
 def _check_elapsed(elapsed_s: float) -> None:
     if not math.isfinite(elapsed_s) or elapsed_s < 0:
         raise ValueError(f"elapsed_s must be a finite number >= 0 (got {elapsed_s!r})")
-
-
-def load_scenario(name_or_path: str) -> Scenario:
-    """A built-in scenario by name, or a scenario TOML file by path; fully validated.
-
-    Raises :class:`ScenarioError` whose message names the file, line and field.
-    """
-    # Imported here because the loader builds the dataclasses defined above.
-    from devices.simulator.scenario_loader import load_scenario as _load
-
-    return _load(name_or_path)
-
-
-def builtin_scenarios() -> dict[str, str]:
-    """Built-in scenario names mapped to their one-line descriptions."""
-    from devices.simulator.scenario_loader import builtin_scenarios as _builtins
-
-    return _builtins()
 
 
 __all__ = [

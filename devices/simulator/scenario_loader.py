@@ -14,11 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from devices.simulator.scenario import (
+from devices.simulator.scenario_model import (
     EVENT_KINDS,
     FAULT_KINDS,
     MIN_PULSE_PRESSURE_MMHG,
     RATE_FAULT_KINDS,
+    SENSORS,
+    STANDARD_AMBIENT_MMHG,
     Fault,
     Scenario,
     ScenarioError,
@@ -59,7 +61,11 @@ PLAUSIBLE: dict[Parameter, tuple[float, float]] = {
     Parameter.SPO2: (50.0, 100.0),
     Parameter.ART_SYS: (60.0, 260.0),
     Parameter.ART_DIA: (30.0, 160.0),
+    Parameter.RR: (0.0, 60.0),  # 0: apnoea
+    Parameter.ETCO2: (0.0, 100.0),  # mmHg; near 0: no exhaled CO2 (apnoea, line off the nose)
+    Parameter.TEMP: (32.0, 42.0),
 }
+OPTIONAL_MODULES = (Parameter.RR, Parameter.ETCO2, Parameter.TEMP)  # measured only if given
 REQUIRED_PARAMETERS = (Parameter.HR, Parameter.SPO2, Parameter.ART_SYS, Parameter.ART_DIA)
 _DERIVED_HINT = {
     "NIBP_SYS": "NIBP results are sampled from ART_SYS/ART_DIA (the patient's arterial "
@@ -71,7 +77,7 @@ _DERIVED_HINT = {
 
 _KEYS: dict[str, tuple[str, ...]] = {
     "": ("scenario", "nibp", "parameters", "events", "faults"),
-    "scenario": ("name", "description", "duration_s", "arterial_line"),
+    "scenario": ("name", "description", "duration_s", "arterial_line", "ambient_mmhg"),
     "nibp": ("interval_s", "first_s", "inflation_s", "noise_mmhg"),
     "trajectory": ("points", "noise", "noise_period_s", "wander", "wander_period_s"),
     "event": ("at_s", "kind", "text"),
@@ -90,7 +96,10 @@ def _build(src: TomlSource, doc: dict[str, Any], default_name: str) -> Scenario:
     duration = number(src, head, ("scenario",), "duration_s", 0.0, MAX_TIME_S, None, low_open=True)
     nibp = _nibp(src, table_at(src, doc.get("nibp", {}), ("nibp",)))
     arterial = boolean(src, head, ("scenario",), "arterial_line", False)
+    ambient = number(src, head, ("scenario",), "ambient_mmhg", 400.0, 800.0, STANDARD_AMBIENT_MMHG)
     limit = duration if duration is not None else MAX_TIME_S
+    trajectories = _parameters(src, doc.get("parameters"), limit)
+    measured = _measured(trajectories, arterial)
     return Scenario(
         name=one_line(src, head, ("scenario",), "name", default_name, max_len=80),
         description=one_line(src, head, ("scenario",), "description", ""),
@@ -100,10 +109,20 @@ def _build(src: TomlSource, doc: dict[str, Any], default_name: str) -> Scenario:
         nibp_first_s=nibp[1],
         nibp_inflation_s=nibp[2],
         nibp_noise_mmhg=nibp[3],
-        trajectories=_parameters(src, doc.get("parameters"), limit),
+        trajectories=trajectories,
         events=_events(src, doc.get("events", []), limit),
-        faults=_faults(src, doc.get("faults", []), limit, arterial),
+        faults=_faults(src, doc.get("faults", []), limit, measured),
         source=src.name,
+        ambient_mmhg=ambient,
+    )
+
+
+def _measured(trajectories: dict[Parameter, Trajectory], arterial: bool) -> frozenset[Parameter]:
+    """Parameters the simulated monitor sends: ART only with a line, RR/ETCO2/TEMP if given."""
+    return frozenset(
+        p for p in Parameter
+        if not (p.value.startswith("ART_") and not arterial)
+        and not (p in OPTIONAL_MODULES and p not in trajectories)
     )
 
 
@@ -133,6 +152,9 @@ def _parameters(src: TomlSource, value: Any, limit: float) -> dict[Parameter, Tr
     for parameter in REQUIRED_PARAMETERS:
         if parameter not in trajectories:
             raise src.error(path + (parameter.value,), "missing (required)")
+    if Parameter.ETCO2 in trajectories and Parameter.RR not in trajectories:
+        raise src.error(path + ("ETCO2",), "needs [parameters.RR] too: a capnograph counts the "
+                        "breaths whose CO2 it measures")
     _check_pulse_pressure(src, trajectories[Parameter.ART_SYS], trajectories[Parameter.ART_DIA])
     return trajectories
 
@@ -235,16 +257,17 @@ def _check_infusion(src: TomlSource, events: list[TimelineEvent]) -> None:
                         "infusion_stop must come after infusion_start")
 
 
-def _faults(src: TomlSource, value: Any, limit: float, arterial: bool) -> tuple[Fault, ...]:
+def _faults(src: TomlSource, value: Any, limit: float,
+            measured: frozenset[Parameter]) -> tuple[Fault, ...]:
     faults = []
     for i, table in enumerate(_array_of_tables(src, value, ("faults",))):
-        faults.append(_fault(src, table, ("faults", i), limit, arterial))
+        faults.append(_fault(src, table, ("faults", i), limit, measured))
     _check_overlaps(src, faults)
     return tuple(sorted(faults, key=lambda f: f.start_s))
 
 
 def _fault(src: TomlSource, table: dict[str, Any], path: KeyPath, limit: float,
-           arterial: bool) -> Fault:
+           measured: frozenset[Parameter]) -> Fault:
     check_keys(src, table, path, _KEYS["fault"])
     kind = choice(src, table, path, "kind", FAULT_KINDS)
     start = number(src, table, path, "start_s", 0.0, limit)
@@ -261,28 +284,33 @@ def _fault(src: TomlSource, table: dict[str, Any], path: KeyPath, limit: float,
     parameters: frozenset[Parameter] = frozenset()
     if kind == "invalid":
         parameters = _fault_parameters(src, table.get("parameters"), path + ("parameters",),
-                                       arterial)
+                                       measured, tuple(p.value for p in Parameter), kind)
+    elif kind == "sensor_off":
+        parameters = frozenset({Parameter.SPO2})  # the SpO2 probe, unless named otherwise
+        if "parameters" in table:
+            parameters = _fault_parameters(src, table["parameters"], path + ("parameters",),
+                                           measured, tuple(p.value for p in SENSORS), kind)
     elif "parameters" in table:
-        raise src.error(path + ("parameters",), "only for kind 'invalid' (sensor_off always "
-                        "means SPO2 and PR)")
+        raise src.error(path + ("parameters",), "only for kinds 'invalid' and 'sensor_off'")
     return Fault(kind=kind, start_s=start, duration_s=duration, parameters=parameters,
                  rate_per_s=rate)
 
 
-def _fault_parameters(src: TomlSource, value: Any, path: KeyPath,
-                      arterial: bool) -> frozenset[Parameter]:
-    names = tuple(p.value for p in Parameter)
+def _fault_parameters(src: TomlSource, value: Any, path: KeyPath, measured: frozenset[Parameter],
+                      names: tuple[str, ...], kind: str) -> frozenset[Parameter]:
+    """The names a fault lists: each one of ``names`` and measured by the scenario's monitor."""
     if not isinstance(value, list) or not value:
-        raise src.error(path, "required for kind 'invalid': a non-empty array of names from "
-                        f"{', '.join(names)}")
+        need = "required for kind 'invalid':" if kind == "invalid" else "if given, must be"
+        raise src.error(path, f"{need} a non-empty array of names from {', '.join(names)}")
     found: set[Parameter] = set()
     for i, name in enumerate(value):
         if not isinstance(name, str) or name not in names:
             shown = name if isinstance(name, str) else type_name(name)
             suggestion = hint(name, names) if isinstance(name, str) else ""
             raise src.error(path, f"unknown parameter '{shown}'{suggestion}", path + (i,))
-        if name.startswith("ART_") and not arterial:
-            raise src.error(path, f"{name}: the scenario has no arterial line", path + (i,))
+        if Parameter(name) not in measured:
+            what = "arterial line" if name.startswith("ART_") else f"[parameters.{name}]"
+            raise src.error(path, f"{name}: the scenario has no {what}", path + (i,))
         found.add(Parameter(name))
     return frozenset(found)
 
@@ -292,7 +320,7 @@ def _check_overlaps(src: TomlSource, faults: list[Fault]) -> None:
     for i, later in enumerate(faults):
         for j, earlier in enumerate(faults[:i]):
             same = later.kind == earlier.kind and (
-                later.kind != "invalid" or later.parameters & earlier.parameters)
+                not later.parameters or bool(later.parameters & earlier.parameters))
             if same and later.start_s < earlier.end_s and earlier.start_s < later.end_s:
                 raise src.error(("faults", i, "start_s"), f"overlaps faults[{j}] of the same "
                                 f"kind '{later.kind}' ({earlier.start_s:g}-{earlier.end_s:g} s)")

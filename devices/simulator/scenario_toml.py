@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from devices.simulator.scenario import ScenarioError
+from devices.simulator.scenario_model import ScenarioError
 
 log = logging.getLogger(__name__)
 

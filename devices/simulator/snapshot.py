@@ -2,7 +2,7 @@
 
 The scenario engine produces snapshots; each protocol's simulated device
 encodes them into the bytes a real monitor would send. Values are floats in the
-product's units (mmHg, /min, %); a ``None`` means the monitor has no value for
+product's units (mmHg, /min, %, degC); a ``None`` means the monitor has no value for
 that parameter right now.
 """
 
@@ -38,3 +38,17 @@ class Snapshot:
     nibp_measuring: bool = False
     sensor_off: bool = False  # SpO2 probe off the finger: SpO2 and PR have no value
     invalid: frozenset[Parameter] = field(default_factory=frozenset)  # device marks these invalid
+    # Sedation monitoring. ``rr`` is the breathing rate the monitor counts, from the ECG
+    # impedance and, with a capnograph, from the exhaled CO2 too (None: not measured).
+    rr: float | None = None
+    etco2: float | None = None  # mmHg: None without a capnograph or with its sampling line off
+    temp: float | None = None  # degC, 0.1: None without a probe or with the probe off
+    capnograph: bool = False  # a CO2 module is connected
+    thermometer: bool = False  # a temperature module is connected
+    sensors_off: frozenset[Parameter] = field(default_factory=frozenset)  # ETCO2 line, TEMP probe
+    ambient_mmhg: float = 760.0  # the air pressure the capnograph measures (Datex sends it)
+
+    @property
+    def co2_rr(self) -> float | None:
+        """RR as the capnograph counts it: None without one, or with its sampling line off."""
+        return self.rr if self.capnograph and Parameter.ETCO2 not in self.sensors_off else None

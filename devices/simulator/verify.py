@@ -5,7 +5,9 @@
 TRUTH is the simulator's ``--truth`` file; DECODED is the output of
 ``infusion-monitor record --jsonl``. Every decoded reading must match a value
 the simulator put on the wire intact, at the same device time: a reading with
-no such value, or a different value, is a decoding error. Frames the simulator
+no such value, or a different value, is a decoding error. Where the truth says
+how a value was measured (``origin``: RR from "co2" or "impedance"), the decoded
+reading's source must say the same (``datex:co2``). Frames the simulator
 damaged on purpose (corrupt, truncated) must yield nothing.
 """
 
@@ -34,8 +36,13 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def sent_intact(truth_rows: list[dict]) -> dict[Key, float | None]:
-    return {(r["device_time"], r["parameter"]): r["value"] for r in truth_rows if r["delivered"] == "ok"}
+def sent_intact(truth_rows: list[dict]) -> dict[Key, tuple[float | None, str]]:
+    """(value, origin) per (device_time, parameter) of every value delivered intact."""
+    return {
+        (r["device_time"], r["parameter"]): (r["value"], r.get("origin", ""))
+        for r in truth_rows
+        if r["delivered"] == "ok"
+    }
 
 
 def verify(truth_rows: list[dict], decoded_rows: list[dict], tolerance: float = 1e-6) -> Verdict:
@@ -49,9 +56,12 @@ def verify(truth_rows: list[dict], decoded_rows: list[dict], tolerance: float = 
         if key not in sent:
             verdict.problems.append(f"decoded {key[1]}={row['value']} at {key[0]}, which the simulator never sent intact")
             continue
-        expected, got = sent[key], row["value"]
+        (expected, origin), got = sent[key], row["value"]
         if (expected is None) != (got is None) or (got is not None and abs(got - expected) > tolerance):
             verdict.problems.append(f"{key[1]} at {key[0]}: decoded {got}, sent {expected}")
+        elif origin and not row.get("source", "").endswith(f":{origin}"):
+            verdict.problems.append(f"{key[1]} at {key[0]}: decoded from {row.get('source')}, "
+                                    f"sent from {origin}")
         elif got is not None:
             verdict.numbers[key[1]] = verdict.numbers.get(key[1], 0) + 1
     return verdict

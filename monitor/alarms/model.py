@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from monitor.parameters import PARAMETERS
 from monitor.readings import Parameter
 
 
@@ -138,6 +139,18 @@ class AlarmCondition(enum.StrEnum):
     SPO2_LOW = "SPO2_LOW"
     SPO2_RISE = "SPO2_RISE"
     SPO2_FALL = "SPO2_FALL"
+    RR_HIGH = "RR_HIGH"
+    RR_LOW = "RR_LOW"
+    RR_RISE = "RR_RISE"
+    RR_FALL = "RR_FALL"
+    ETCO2_HIGH = "ETCO2_HIGH"
+    ETCO2_LOW = "ETCO2_LOW"
+    ETCO2_RISE = "ETCO2_RISE"
+    ETCO2_FALL = "ETCO2_FALL"
+    TEMP_HIGH = "TEMP_HIGH"
+    TEMP_LOW = "TEMP_LOW"
+    TEMP_RISE = "TEMP_RISE"
+    TEMP_FALL = "TEMP_FALL"
     # technical (reference §1.4)
     LINK_LOST = "LINK_LOST"
     SENSOR_OFF = "SENSOR_OFF"
@@ -170,6 +183,11 @@ class AlarmCondition(enum.StrEnum):
         return AlarmKind.PHYSIOLOGICAL if self.parameter else AlarmKind.TECHNICAL
 
 
+# A parameter added to the catalogue must get its conditions here too: fail at import, not on a ward.
+assert all(
+    f"{p.value}_{d.value}" in AlarmCondition.__members__ for p in Parameter for d in Direction
+), "every catalogue parameter needs its <PARAMETER>_<DIRECTION> alarm conditions"
+
 TECHNICAL_CONDITIONS = (
     AlarmCondition.LINK_LOST,
     AlarmCondition.SENSOR_OFF,
@@ -180,17 +198,8 @@ TECHNICAL_CONDITIONS = (
     AlarmCondition.RECORDING_FAILED,
 )
 
-LABELS: dict[Parameter, str] = {
-    Parameter.HR: "HR",
-    Parameter.PR: "Pulse",
-    Parameter.NIBP_SYS: "NIBP sys",
-    Parameter.NIBP_DIA: "NIBP dia",
-    Parameter.NIBP_MEAN: "NIBP mean",
-    Parameter.ART_SYS: "ART sys",
-    Parameter.ART_DIA: "ART dia",
-    Parameter.ART_MEAN: "ART mean",
-    Parameter.SPO2: "SpO2",
-}
+# How alarm messages name a parameter: "HR 134 > 130", "EtCO2 55 > 50" (the catalogue's label).
+LABELS: dict[Parameter, str] = {p: row.label for p, row in PARAMETERS.items()}
 
 
 def number(value: float | None) -> float | int | None:

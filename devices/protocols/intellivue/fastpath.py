@@ -55,7 +55,7 @@ from monitor.readings import Observation, Parameter, Quality
 _LIST_HEAD = struct.Struct(">HH")
 _OBJECT_HEAD = struct.Struct(">HHH")  # obj_handle, then the AttributeList's count and length
 
-_Value = tuple[Parameter, float | None, Quality, bool]  # the bool: takes the object's own time
+_Value = tuple[Parameter, float | None, Quality, str, bool]  # origin; the bool: takes the object's own time
 _Reading = tuple[tuple[int, int], str, tuple[_Value, ...]]  # (score, group, values)
 _Best = tuple[tuple[str, tuple[int, int]], ...]  # the selector's best score per group, as items
 _Choice = tuple[tuple[tuple[int, int], ...], _Best]  # (object, reading) indexes shown; best after
@@ -94,8 +94,8 @@ class _Object:
         self.has_own_time = raw_abs is not None or (raw_rel is not None and len(raw_rel) == 4)
         readings = []
         for group, rank, values in groups:
-            has_number = any(value is not None for _, value, _ in values)
-            timed = tuple((p, v, q, self.has_own_time and v is not None) for p, v, q in values)
+            has_number = any(value is not None for _, value, _, _ in values)
+            timed = tuple((p, v, q, o, self.has_own_time and v is not None) for p, v, q, o in values)
             readings.append(((0 if has_number else 1, rank), group, timed))
         self.readings = tuple(readings)
         self.signature = _signature_id(tuple((score, group) for score, group, _ in readings))
@@ -256,12 +256,13 @@ def _observations(
     append = shown.append
     for obj, values in values_shown:
         own = obj.own_time(base, tz) if obj.has_own_time else None
-        for parameter, value, quality, timed in values:
+        for parameter, value, quality, origin, timed in values:
             o = new(twin)  # see numerics._observation_twin: an Observation in the end
             o.parameter = parameter
             o.value = value
             o.quality = quality
             o.device_time = own if timed and own is not None else received
+            o.origin = origin
             o.__class__ = cls
             append(o)
     return shown

@@ -77,12 +77,35 @@ NOM_PRESS_BLD_ART_BRACHIAL = 0xF0C0  # "BAP"
 
 NOM_PULS_OXIM_SAT_O2 = 0x4BB8
 
-# --- unit codes, §B.6 ----------------------------------------------------------------
+# Respiration, CO2 and temperature: ids from VSCaptureMP [S7] Class2.cs (enum AlertSource,
+# xeonfusion/VSCaptureMP @ 1f9dc4e5, VSCaptureMP/VSCaptureMP/Class2.cs), decimal there.
+# Which RR is which is read from the Philips labels ("RR" for the impedance measurement,
+# "awRR" for the airway one, as public NLS label tables spell them) (inferred).
+NOM_RESP_RATE = 0x500A  # 20490 "RR": respiration rate from the ECG electrodes' impedance
+NOM_AWAY_RESP_RATE = 0x5012  # 20498 "awRR": airway respiration rate, counted by the capnograph
+NOM_AWAY_CO2_ET = 0x50B0  # 20656 "etCO2": end-tidal CO2 as a partial pressure (mmHg or kPa)
+NOM_TEMP = 0x4B48  # 19272 "Temp": site not specified
+NOM_TEMP_CORE = 0x4B60  # 19296
+NOM_TEMP_ESOPH = 0x4B64  # 19300
+NOM_TEMP_NASOPH = 0x4B6C  # 19308
+NOM_TEMP_SKIN = 0x4B74  # 19316
+NOM_TEMP_TYMP = 0x4B78  # 19320
+NOM_TEMP_RECT = 0xE004  # 57348
+NOM_TEMP_BLD = 0xE014  # 57364
+NOM_TEMP_VESICAL = 0xF0C4  # 61636
+NOM_TEMP_GEN_1 = 0xF0C7  # 61639 .. NOM_TEMP_GEN_4 = 0xF0CA (61642): user-labelled channels
+NOM_TEMP_ORAL = 0xF108  # 61704
+NOM_TEMP_AXIL = 0xF10C  # 61708
+
+# --- unit codes, §B.6; the last three from [S7] Class2.cs (enum of units, decimal there) --
 NOM_DIM_DIMLESS = 0x0200
 NOM_DIM_PERCENT = 0x0220
 NOM_DIM_BEAT_PER_MIN = 0x0AA0
 NOM_DIM_KILO_PASCAL = 0x0F03
 NOM_DIM_MMHG = 0x0F20
+NOM_DIM_RESP_PER_MIN = 0x0AE0  # 2784 "rpm"
+NOM_DIM_DEGC = 0x17A0  # 6048
+NOM_DIM_FAHR = 0x1140  # 4416
 
 # --- MeasurementState bits, §B.6 ------------------------------------------------------
 STATE_INVALID = 0x8000

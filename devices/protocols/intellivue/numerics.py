@@ -13,8 +13,11 @@ Rules, with the spec section that asks for each:
   +∞ → OVER_RANGE; −∞ → UNDER_RANGE. DEMO_DATA keeps the number and adds DEMO;
   MSMT_ONGOING on NIBP adds NIBP_MEASURING.
 * Units — §B.6: only the unit a parameter is measured in is accepted (beats/min,
-  %, mmHg); kPa pressures are converted to mmHg and rounded to 0.1 mmHg. Any
-  other unit gives None + INVALID: a number in an unknown unit is not shown.
+  %, mmHg, breaths/min, degC); kPa pressures and EtCO2 are converted to mmHg
+  (0.1 mmHg), degF to degC (0.01 degC). Any other unit (EtCO2 in %) gives
+  None + INVALID: a number in an unknown unit is not shown.
+* Sources: RR from the capnograph (awRR) beats impedance RR (see ``values.SOURCES``);
+  the observation's ``origin`` says which ("co2", "impedance").
 * Time — §B.5/§B.6: a *number* takes its object's own measurement time (0x0990
   absolute, e.g. NIBP; else 0x0991 relative). A value without a number, and a
   number whose object has no time, take the reply's time: its AbsoluteTime if
@@ -154,8 +157,9 @@ def object_values(obj: ObservationPoll) -> list[NuObsValue]:
 
 
 # What an object says, without the times: its raw 0x0990/0x0991 stamps and, per source in
-# order of appearance, (group, rank, ((parameter, value, quality), ...)).
-_Template = tuple[bytes | None, bytes | None, tuple[tuple[str, int, tuple[tuple[Parameter, float | None, Quality], ...]], ...]]
+# order of appearance, (group, rank, ((parameter, value, quality, origin), ...)).
+_Value = tuple[Parameter, float | None, Quality, str]
+_Template = tuple[bytes | None, bytes | None, tuple[tuple[str, int, tuple[_Value, ...]], ...]]
 _TEMPLATES: dict[ObservationPoll, _Template] = {}
 _TEMPLATES_MAX = 2048  # one per distinct object (see polling._OBJECT_CACHE)
 
@@ -163,21 +167,22 @@ _TEMPLATES_MAX = 2048  # one per distinct object (see polling._OBJECT_CACHE)
 def _template(obj: ObservationPoll) -> _Template:
     """Everything in an object that does not depend on time, worked out once per distinct object.
 
-    Each (parameter, value, quality) is checked here by building a real :class:`Observation`
-    (which refuses a number flagged not-a-number, or a None without a reason), so
-    :func:`_observation` may later stamp it with a time without checking again.
+    Each (parameter, value, quality, origin) is checked here by building a real
+    :class:`Observation` (which refuses a number flagged not-a-number, or a None without
+    a reason), so :func:`_observation` may later stamp it with a time without checking again.
     """
     template = _TEMPLATES.get(obj)
     if template is not None:
         return template
-    grouped: dict[tuple[str, int], list[tuple[Parameter, float | None, Quality]]] = {}
+    grouped: dict[tuple[str, int], list[_Value]] = {}
     for physio_id, state, unit_code, raw in _raw_values(obj):
         source = SOURCES.get(physio_id)
         if source is None:
             continue
         value, quality = _value_and_quality(state, unit_code, raw, source.parameter)
-        Observation(source.parameter, value, quality)  # the invariant, checked once
-        grouped.setdefault((source.group, source.rank), []).append((source.parameter, value, quality))
+        checked = (source.parameter, value, quality, source.origin)
+        Observation(source.parameter, value, quality, None, source.origin)  # the invariant, once
+        grouped.setdefault((source.group, source.rank), []).append(checked)
     groups = tuple((group, rank, tuple(values)) for (group, rank), values in grouped.items())
     template = (obj.get(nom.NOM_ATTR_TIME_STAMP_ABS), obj.get(nom.NOM_ATTR_TIME_STAMP_REL), groups)
     if len(_TEMPLATES) >= _TEMPLATES_MAX:
@@ -198,36 +203,40 @@ def _observation_twin() -> type | None:
     in the same order) and raises otherwise; the result is an ordinary, equal and
     immutable Observation. Only used for (parameter, value, quality) triples that
     :func:`_template` checked through a real Observation. None if Observation is not
-    the four-slot class this expects: then the ordinary constructor is used.
+    the five-slot class this expects: then the ordinary constructor is used.
     """
-    names = ("parameter", "value", "quality", "device_time")
+    names = ("parameter", "value", "quality", "device_time", "origin")
     if getattr(Observation, "__slots__", None) != names or tuple(f.name for f in fields(Observation)) != names:
         return None
     twin = type("_ObservationSlots", (), {"__slots__": names})
     probe = object.__new__(twin)
-    probe.parameter, probe.value, probe.quality, probe.device_time = Parameter.HR, 60.0, Quality.NONE, None
+    probe.parameter, probe.value, probe.quality, probe.device_time = Parameter.RR, 12.0, Quality.NONE, None
+    probe.origin = "co2"
     try:
         probe.__class__ = Observation
     except TypeError:
         return None
-    expected = Observation(Parameter.HR, 60.0, Quality.NONE, None)
+    expected = Observation(Parameter.RR, 12.0, Quality.NONE, None, "co2")
     return twin if type(probe) is Observation and probe == expected else None
 
 
 OBSERVATION_TWIN = _observation_twin()
 
 
-def _observation_maker() -> Callable[[Parameter, float | None, Quality, datetime | None], Observation]:
-    """A constructor of Observations whose (parameter, value, quality) was already checked
-    (see :func:`_observation_twin`); the ordinary constructor where the twin is unavailable."""
+def _observation_maker() -> Callable[..., Observation]:
+    """A constructor of Observations whose (parameter, value, quality, origin) was already
+    checked (see :func:`_observation_twin`); the ordinary constructor where the twin is unavailable."""
     twin = OBSERVATION_TWIN
     if twin is None:
         return Observation
     new = object.__new__
 
-    def make(parameter: Parameter, value: float | None, quality: Quality, when: datetime | None) -> Observation:
+    def make(
+        parameter: Parameter, value: float | None, quality: Quality, when: datetime | None,
+        origin: str = "",
+    ) -> Observation:
         obs = new(twin)
-        obs.parameter, obs.value, obs.quality, obs.device_time = parameter, value, quality, when
+        obs.parameter, obs.value, obs.quality, obs.device_time, obs.origin = parameter, value, quality, when, origin
         obs.__class__ = Observation
         return obs
 
@@ -255,8 +264,9 @@ def readings_from_object(
     readings = []
     for group, rank, values in groups:
         observations = [
-            make(parameter, value, quality, own_time if value is not None and own_time is not None else received)
-            for parameter, value, quality in values
+            make(parameter, value, quality, own_time if value is not None and own_time is not None else received,
+                 origin)
+            for parameter, value, quality, origin in values
         ]
         readings.append(SourceReading(group, rank, tuple(observations)))
     return readings
@@ -304,7 +314,8 @@ class SourceSelector:
         if reply_key != self._key:
             self._key, self._best = reply_key, {}
         chosen: list[Observation] = []
-        candidates = [((0 if r.has_number else 1, r.rank), r.group, r) for r in readings]  # _score, inlined
+        # score: a source with a number first, then the lower rank
+        candidates = [((0 if r.has_number else 1, r.rank), r.group, r) for r in readings]
         for reading in choose(candidates, self._best):
             chosen.extend(reading.observations)
         return chosen
@@ -340,10 +351,6 @@ def choose(candidates: list[tuple[tuple[int, int], str, _T]], best: dict[str, tu
             best[group] = score
             chosen.append(item)
     return chosen
-
-
-def _score(reading: SourceReading) -> tuple[int, int]:
-    return (0 if reading.has_number else 1, reading.rank)
 
 
 def _first(candidate: tuple[tuple[int, int], str, object]) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from devices.protocols.intellivue import nomenclature as nom
 from devices.protocols.intellivue.floattype import FloatSpecial, decode_float
 from devices.protocols.intellivue.wire import DecodeError, Reader, read_list
+from monitor.parameters import PARAMETERS
 from monitor.readings import ART_PARAMETERS, NIBP_PARAMETERS, NOT_A_NUMBER, Parameter, Quality
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,15 @@ def decode_compound(raw: bytes) -> list[NuObsValue]:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a parameter comes from: ``group`` of parameters read together, ``rank`` 0 = best."""
+    """Where a parameter comes from: ``group`` of parameters read together, ``rank`` 0 = best.
+
+    ``origin`` becomes the observation's origin: how the monitor measured it.
+    """
 
     parameter: Parameter
     group: str
     rank: int
+    origin: str = ""
 
 
 def _pressure_sources(
@@ -75,6 +80,14 @@ def _pressure_sources(
         for offset, param in enumerate(params, start=1)
     }
 
+
+# Temperature sites, best first when several have a number: core sites, then the
+# tympanic, unspecified, oral and axillary sites, user-labelled channels, skin last.
+TEMPERATURE_SITES = (
+    nom.NOM_TEMP_CORE, nom.NOM_TEMP_ESOPH, nom.NOM_TEMP_NASOPH, nom.NOM_TEMP_RECT,
+    nom.NOM_TEMP_VESICAL, nom.NOM_TEMP_BLD, nom.NOM_TEMP_TYMP, nom.NOM_TEMP, nom.NOM_TEMP_ORAL,
+    nom.NOM_TEMP_AXIL, *range(nom.NOM_TEMP_GEN_1, nom.NOM_TEMP_GEN_1 + 4), nom.NOM_TEMP_SKIN,
+)  # fmt: skip
 
 SOURCES: dict[int, Source] = {
     nom.NOM_ECG_CARD_BEAT_RATE: Source(Parameter.HR, "HR", 0),
@@ -93,6 +106,11 @@ SOURCES: dict[int, Source] = {
         ],
         ART_PARAMETERS,
     ),
+    # The capnograph's count wins over impedance, as in the Datex decoder (why: its docstring).
+    nom.NOM_AWAY_RESP_RATE: Source(Parameter.RR, "RR", 0, "co2"),
+    nom.NOM_RESP_RATE: Source(Parameter.RR, "RR", 1, "impedance"),
+    nom.NOM_AWAY_CO2_ET: Source(Parameter.ETCO2, "ETCO2", 0),
+    **{site: Source(Parameter.TEMP, "TEMP", rank) for rank, site in enumerate(TEMPERATURE_SITES)},
 }
 
 # The id and unit a simulated monitor uses for each parameter (ART as "ABP", as §B.9 P4).
@@ -106,15 +124,38 @@ DEFAULT_PHYSIO_ID: dict[Parameter, int] = {
     Parameter.ART_SYS: nom.NOM_PRESS_BLD_ART_ABP + 1,
     Parameter.ART_DIA: nom.NOM_PRESS_BLD_ART_ABP + 2,
     Parameter.ART_MEAN: nom.NOM_PRESS_BLD_ART_ABP + 3,
+    Parameter.RR: nom.NOM_RESP_RATE,
+    Parameter.ETCO2: nom.NOM_AWAY_CO2_ET,
+    Parameter.TEMP: nom.NOM_TEMP,
 }
 
-_RATE_UNITS = {nom.NOM_DIM_BEAT_PER_MIN: 1.0}
-_PRESSURE_UNITS = {nom.NOM_DIM_MMHG: 1.0, nom.NOM_DIM_KILO_PASCAL: MMHG_PER_KPA}
-ACCEPTED_UNITS: dict[Parameter, dict[int, float]] = {
-    Parameter.HR: _RATE_UNITS,
-    Parameter.PR: _RATE_UNITS,
-    Parameter.SPO2: {nom.NOM_DIM_PERCENT: 1.0},
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """From a unit the monitor sends to the product's unit: ``(value + offset) * scale``."""
+
+    scale: float = 1.0
+    offset: float = 0.0
+
+    def apply(self, value: float, decimals: int) -> float:
+        """Converted, rounded to one digit more than the product shows (unchanged if identity)."""
+        if self.scale == 1.0 and self.offset == 0.0:
+            return value
+        return round((value + self.offset) * self.scale, decimals + 1)
+
+
+_SAME = Conversion()
+_PRESSURE_UNITS = {nom.NOM_DIM_MMHG: _SAME, nom.NOM_DIM_KILO_PASCAL: Conversion(MMHG_PER_KPA)}
+# The first unit of each parameter is the one a simulated monitor sends. A unit not
+# listed (e.g. EtCO2 in %, which needs the ambient pressure) gives no number.
+ACCEPTED_UNITS: dict[Parameter, dict[int, Conversion]] = {
+    Parameter.HR: {nom.NOM_DIM_BEAT_PER_MIN: _SAME},
+    Parameter.PR: {nom.NOM_DIM_BEAT_PER_MIN: _SAME},
+    Parameter.SPO2: {nom.NOM_DIM_PERCENT: _SAME},
     **{p: _PRESSURE_UNITS for p in (*NIBP_PARAMETERS, *ART_PARAMETERS)},
+    Parameter.RR: {nom.NOM_DIM_RESP_PER_MIN: _SAME},
+    Parameter.ETCO2: _PRESSURE_UNITS,
+    Parameter.TEMP: {nom.NOM_DIM_DEGC: _SAME, nom.NOM_DIM_FAHR: Conversion(5 / 9, -32.0)},
 }
 DEFAULT_UNIT: dict[Parameter, int] = {p: next(iter(units)) for p, units in ACCEPTED_UNITS.items()}
 
@@ -157,13 +198,13 @@ def value_and_quality(nu: NuObsValue, parameter: Parameter) -> tuple[float | Non
         if not (quality & NOT_A_NUMBER and reason is Quality.INVALID):
             quality |= reason
         return None, quality
-    factor = ACCEPTED_UNITS[parameter].get(nu.unit_code)
-    if factor is None:
+    conversion = ACCEPTED_UNITS[parameter].get(nu.unit_code)
+    if conversion is None:
         log.debug("%s: unit 0x%04X is not accepted; value dropped", parameter, nu.unit_code)
         return None, quality | Quality.INVALID
     if quality & NOT_A_NUMBER:
         return None, quality
-    return (decoded if factor == 1.0 else round(decoded * factor, 1)), quality
+    return conversion.apply(decoded, PARAMETERS[parameter].decimals), quality
 
 
 _VALUE_CACHE: dict[tuple[int, int, int, Parameter], tuple[float | None, Quality]] = {}
