@@ -16,10 +16,10 @@ reads the engine and updates, only where something changed:
   the pause;
 - the sound: ``AlarmSound.play(engine.should_sound())``.
 
-The presenter never advances the engine (``tick`` belongs to the app, which
-records what it returns) and never records: operator actions go through
-:meth:`acknowledge`, :meth:`pause_audio`, :meth:`resume_audio` and
-:meth:`set_limits`, which return the AlarmEvents for the app to record.
+The presenter never advances the engine (the bed ticks it) and never records:
+operator actions go through :meth:`acknowledge`, :meth:`pause_audio`,
+:meth:`resume_audio` and :meth:`set_limits` to the bed's alarms (``bed.alarms``),
+which record the AlarmEvents they return.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from monitor.alarms.engine import AlarmEngine
+from monitor.bed_controls import BedAlarms
 from monitor.alarms.model import AlarmCondition, AlarmEvent, AlarmKind, AlarmState, Priority, number
 from monitor.alarms.settings import Profile
 from monitor.readings import Parameter
@@ -264,7 +265,7 @@ class AlarmPresenter(QObject):
 
     def __init__(
         self,
-        engine: AlarmEngine,
+        engine: BedAlarms | AlarmEngine,
         window: Any,  # DashboardWindow
         sound: AlarmSound | None = None,
         *,
