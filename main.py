@@ -298,7 +298,8 @@ def run_live(args: argparse.Namespace) -> int:
             planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
         ))
 
-    return run_dashboard(open_bed, args.port, args.protocol, args.theme, list_serial_ports)
+    bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
+    return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,6 +67,15 @@ def as_text(event: object, received_at: datetime) -> str:
     return f"{stamp}  {data['type']}: {details}"
 
 
+def _own_time(event: object) -> datetime | None:
+    """When the event happened, if it says: a line is stamped with that, not with when it is printed."""
+    for name in ("received_at", "at", "time"):
+        value = getattr(event, name, None)
+        if isinstance(value, datetime):
+            return value
+    return None
+
+
 class Printer:
     """A bed listener: one line per event on ``out`` (``jsonl``: one JSON object per line).
 
@@ -99,7 +108,7 @@ class Printer:
                 self._on_closed()
 
     def line(self, event: object) -> str:
-        received_at = self._now()
+        received_at = _own_time(event) or self._now()
         if not self._jsonl:
             text = as_text(event, received_at)
             return text if self._bed is None else f"[{self._bed}] {text}"

@@ -170,27 +170,23 @@ def keep_large_buffers_out_of_the_heap() -> bool:
 
 
 def run_live(
+    bed: Bed | None,
     open_bed: Callable[[str, str], Bed],
-    port: str | None,
-    protocol: str | None,
     theme: str | None,
     list_ports: Callable,
 ) -> int:
-    """Open the dashboard; with no port given, ask for one first (remembered between runs).
-
-    ``open_bed(port, protocol)`` is the composition root's: it builds the bed (and may
-    refuse with a one-line error before any window opens).
-    """
-    keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Infusion Room Monitor")
-    if port is None:
-        choice = choose_connection(list_ports)
-        if choice is None:
-            return 0  # the nurse cancelled: nothing was started
-        port, protocol = choice
-    bed = open_bed(port, protocol or "datex")
+    """Show ``bed`` (built by ``main.py``); without one, ask for the port first (remembered
+    between runs) and have ``open_bed(port, protocol)``, the composition root's, build it.
+    The bed is stopped when the window closes."""
     try:
+        keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName("Infusion Room Monitor")
+        if bed is None:
+            choice = choose_connection(list_ports)
+            if choice is None:
+                return 0  # the nurse cancelled: nothing was started
+            bed = open_bed(*choice)
         view = show_bed(bed, theme)
         view.window.show()
         try:
@@ -199,4 +195,5 @@ def run_live(
             view.window.save_state()
             view.stop()
     finally:
-        bed.stop(end_reason(bed))
+        if bed is not None:
+            bed.stop(end_reason(bed))
