@@ -165,7 +165,7 @@ def run(quick: bool) -> list[Row]:
 
 def _rows(product, runs: int, per_run: int) -> list[Row]:
     rows = []
-    how_base = (f"Datex frame into a real pty -> Driver thread -> bridge signal (queued) -> GUI thread; "
+    how_base = (f"Datex frame into a real pty -> Driver thread -> bed thread -> bridge signal (queued) -> GUI thread; "
                 f"{runs} runs x {per_run} frames, perf_counter")
 
     def pct(per, index, p):
