@@ -59,6 +59,7 @@ MIN_WAIT_REAL_S = 0.02  # at a high --speed the ticks come at most this often in
 STOP_JOIN_S = 5.0
 PUBLISHED_ARRIVALS = (Reading, LinkEvent, DeviceStatus, RecordingStatus)  # FrameStats only feed the engine
 
+
 class Bed:
     """One monitor connection, its session, its alarms, its recording and its event stream."""
 
@@ -82,8 +83,8 @@ class Bed:
         self._stopped = False
         self._lifecycle = threading.Lock()
         self.driver, self.simulator = connect(self.post) if connect is not None else (None, None)
-        engine = AlarmEngine(config.profile, self._arrival)  # after connect: the session starts with the link
-        self._core = MonitoringCore(
+        engine = AlarmEngine(config.profile, self._arrival)
+        self._core = MonitoringCore(  # the session begins here, once the link is built
             lambda on_event: InfusionSession(config.clock, config.planned_infusion_s, on_event=on_event),
             engine, self._publish,
         )
@@ -152,10 +153,6 @@ class Bed:
         if self.recorder is not None:
             self.recorder.close(end_reason)
 
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
-
     # -- events in (any thread) ---------------------------------------------------------------
     def post(self, event: object) -> None:
         """The driver's sink (and the recorder's status): queued, stamped with this instant."""
@@ -163,8 +160,9 @@ class Bed:
         self._wake.set()
 
     def process_pending(self) -> None:
-        """Take every queued event, in order, each judged at the instant it arrived."""
-        while True:
+        """Take every queued event, in order, each judged at the instant it arrived.
+        Once :meth:`stop` has begun nothing more is judged (it records the rest)."""
+        while not self._halt.is_set():
             with self.lock:
                 self._release()
                 try:
@@ -178,6 +176,8 @@ class Bed:
         then the engine's timed transitions, then the scenario's timeline."""
         with self.lock:
             self.process_pending()
+            if self._halt.is_set():
+                return
             try:
                 self._core.tick()
             except Exception:

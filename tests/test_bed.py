@@ -274,3 +274,31 @@ def test_the_bed_thread_judges_and_ticks_on_its_own():
     finally:
         bed.stop()
     assert [(e.event, e.time) for e in lost] == [(EventType.RAISED, t0 + timedelta(seconds=10))]
+
+
+def test_views_and_commands_from_another_thread_while_the_bed_runs_lose_and_reorder_nothing():
+    clock = ManualClock()
+    bed, seen = make_bed(clock)
+    done = threading.Event()
+    values = [60.0 + i % 40 for i in range(2000)]
+
+    def driver() -> None:  # the driver thread: as fast as it can
+        for value in values:
+            bed.post(hr(clock, value))
+        done.set()
+
+    bed.start()
+    worker = threading.Thread(target=driver)
+    worker.start()
+    try:
+        notes = 0
+        while not done.is_set() or notes < 20:  # the GUI thread meanwhile: reads and commands
+            bed.session.view()
+            bed.alarms.active()
+            bed.session.annotate(f"note {notes}")
+            notes += 1
+        worker.join(10)
+    finally:
+        bed.stop()  # what the thread had not taken yet is recorded by stop
+    assert [e.value for e in seen if isinstance(e, Reading)] == values
+    assert [e.text for e in seen if isinstance(e, Annotation)] == [f"note {i}" for i in range(notes)]
