@@ -1,27 +1,24 @@
 """``infusion-monitor``: the composition root.
 
-This is the one place that builds objects and wires them together: the clock,
-the simulator or the port, the driver, the recorder and the window. Everything
-else receives what it needs.
+This is the one place that builds objects and wires them together. A bed (one
+monitor connection with its session, alarms and recording, ``monitor/bed.py``)
+is built by :func:`build_bed` from a :class:`BedConfig`, the same way for
+``record`` and ``live``; ``record`` subscribes a printer to it and waits, ``live``
+hands it to the window, which only subscribes and renders. Everything else
+receives what it needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
-import queue
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
-from devices import registry
-from devices.driver import Driver, Sink
-from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, start_simulator
-from devices.simulator.scenario import ScenarioError
-from devices.transport import list_serial_ports
-from monitor.alarms import DEFAULT_PROFILE, AlarmEngine, Profile, ProfileError, load_profile
-from monitor.cli_support import (
+from cli.printer import Printer
+from cli.support import (
     EXIT_USAGE,
     OneLineParser,
     bounded_float,
@@ -30,12 +27,16 @@ from monitor.cli_support import (
     speed_factor,
     stop_on_signals,
 )
+from devices import registry
+from devices.driver import Driver
+from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, start_simulator
+from devices.simulator.scenario import ScenarioError
+from devices.transport import list_serial_ports
+from monitor.alarms import DEFAULT_PROFILE, Profile, ProfileError, load_profile
+from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
-from monitor.core import MonitoringCore, RecordingStatus
-from monitor.headless import HeadlessRecorder
-from monitor.readings import DeviceStatus
+from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
-from monitor.session import InfusionSession
 from monitor.storage import default_recordings_dir, recording_name
 
 log = logging.getLogger("infusion-monitor")
@@ -101,7 +102,7 @@ def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> Non
 
 
 # -- wiring ---------------------------------------------------------------------
-def connect(port: str, protocol: str, clock: Clock, sink: Sink) -> tuple[Driver, InProcessSimulator | None]:
+def connect(port: str, protocol: str, clock: Clock, sink: Listener) -> tuple[Driver, InProcessSimulator | None]:
     """Build the driver for ``port``, starting the in-process simulator for ``sim:``."""
     if not registry.host_available(protocol):
         raise CommandError(f"The {protocol} protocol is not available in this version.")
@@ -118,6 +119,53 @@ def connect(port: str, protocol: str, clock: Clock, sink: Sink) -> tuple[Driver,
                       name=f"the simulated monitor ({port})"), simulator
     driver = Driver(port, registry.session_factory(protocol), clock, sink)
     return driver, simulator
+
+
+def build_bed(config: BedConfig, *, wait_for_port: bool = False, recording_required: bool = False) -> Bed:
+    """The one way a bed is built: its driver (and simulator), then its recording.
+
+    ``wait_for_port``: open the port first and refuse (CommandError) before any file
+    is created if it cannot be opened; otherwise the driver starts with the bed and
+    keeps retrying. ``recording_required``: a recording that cannot be created is a
+    RecordingError; otherwise the bed monitors without one and says why
+    (``bed.recording_error``). Nothing runs yet unless ``wait_for_port``: subscribe,
+    then ``bed.start()``.
+    """
+    bed = Bed(config, lambda sink: connect(config.port, config.protocol, config.clock, sink))
+    try:
+        if wait_for_port and bed.driver is not None:
+            bed.open_link()
+            bed.driver.first_open.wait()
+            if bed.driver.first_open_error:
+                raise CommandError(bed.driver.first_open_error)
+        _open_recording(bed, required=recording_required)
+    except BaseException:
+        bed.stop("not started")
+        raise
+    return bed
+
+
+def _open_recording(bed: Bed, required: bool) -> None:
+    config = bed.config
+    started_at = config.clock.now()
+    path = config.recording_file
+    if path is None and config.recordings_folder is not None:
+        path = config.recordings_folder / recording_name(started_at.astimezone(), config.patient_id)
+    if path is None:
+        return
+    try:
+        recorder = SessionRecorder(
+            path, recording_metadata(config, started_at),
+            on_failure=lambda message: bed.post(RecordingStatus(True, message)),
+            on_recovered=lambda: bed.post(RecordingStatus(False, "")),
+        )
+    except RecordingError as exc:
+        if required:
+            raise
+        log.warning("monitoring without a recording: %s", exc)
+        bed.recording_error = str(exc)
+        return
+    bed.record_to(recorder)
 
 
 def _check_socket_url(port: str) -> None:
@@ -148,15 +196,17 @@ def _check_folder(folder: Path) -> None:
             return
 
 
-def session_metadata(args: argparse.Namespace, protocol: str, started_at: datetime) -> dict[str, str]:
+def recording_metadata(config: BedConfig, started_at: datetime) -> dict[str, str]:
     return {
         "program": "infusion-monitor",
         "program_version": VERSION,
         "started_at": started_at.isoformat(),
-        "port": args.port or "",
-        "protocol": protocol,
-        "patient_id": getattr(args, "patient", "") or "",
-        "clock_speed": f"{args.speed:g}",
+        "port": config.port,
+        "protocol": config.protocol,
+        "patient_id": config.patient_id,
+        "clock_speed": f"{config.clock.speed:g}",
+        "planned_infusion_s": f"{config.planned_infusion_s:g}",
+        "alarm_profile": config.profile.name,
     }
 
 
@@ -182,50 +232,24 @@ def load_alarm_profile(name_or_path: str) -> Profile:
 def run_record(args: argparse.Namespace) -> int:
     _check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
-    clock = ScaledClock(args.speed)
-    events: queue.Queue = queue.Queue()
-    driver, simulator = connect(args.port, args.protocol, clock, events.put)
+    config = BedConfig("bed", args.port, args.protocol, ScaledClock(args.speed), profile, recording_file=args.out)
     stop = stop_on_signals()
-    driver.start()
+    bed = build_bed(config, wait_for_port=True, recording_required=True)
     try:
-        driver.first_open.wait()
-        if driver.first_open_error:
-            raise CommandError(driver.first_open_error)
-        metadata = session_metadata(args, args.protocol, clock.now())
-        metadata["alarm_profile"] = profile.name
-        recorder = SessionRecorder(
-            args.out, metadata,
-            on_failure=lambda message: events.put(RecordingStatus(True, message)),
-            on_recovered=lambda: events.put(RecordingStatus(False, "")),
-        )
-        headless = HeadlessRecorder(events, clock, sys.stdout, args.jsonl)
-
-        def record(item: object) -> None:
-            recorder.add((clock.now(), item) if isinstance(item, DeviceStatus) else item)
-            headless.emit(item)
-
-        core = MonitoringCore(lambda on_event: InfusionSession(clock, on_event=on_event), AlarmEngine(profile, clock), record)
-        try:
-            headless.run(core, args.duration, stop, simulator.scenario_run if simulator else None)
-        except BrokenPipeError:  # whoever read --jsonl went away (`| head`): end the session cleanly
-            _discard_stdout()
-        driver.stop()
-        headless.drain(core)
-        recorder.close()
+        bed.subscribe(Printer(sys.stdout, args.jsonl, config.clock.now, on_closed=stop.set))
+        bed.start()
+        _wait_for_end(config.clock, stop, args.duration)
     finally:
-        driver.stop()
-        if simulator:
-            simulator.stop()
+        bed.stop("ended normally")
     return 0
 
 
-def _discard_stdout() -> None:
-    """Send what is still to be printed nowhere, so the recording is still closed properly
-    (Python's advice for a closed pipe: the file descriptor, not sys.stdout, is redirected)."""
-    log.info("standard output was closed; recording on without printing")
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
+    """Until ``duration_s`` of the monitor's clock has passed, or Ctrl-C / SIGTERM."""
+    if duration_s is None:
+        stop.wait()
+    else:
+        clock.wait(stop, duration_s)
 
 
 def run_review(args: argparse.Namespace) -> int:
@@ -263,26 +287,19 @@ def run_live(args: argparse.Namespace) -> int:
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
     folder = args.recordings or default_recordings_dir()
     _check_folder(folder)
-    from ui.app import LiveOptions, run_live  # Qt is loaded only for the window
+    from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
 
     clock = ScaledClock(args.speed)
 
-    def recorder_factory(port: str, protocol: str, started_at: datetime):
-        args.port = port
-        path = folder / recording_name(started_at.astimezone(), args.patient)
-        metadata = session_metadata(args, protocol, started_at)
-        metadata["planned_infusion_s"] = f"{args.planned_minutes * 60:g}"
-        metadata["alarm_profile"] = profile.name
-        return lambda on_failure, on_recovered: SessionRecorder(path, metadata, on_failure, on_recovered)
+    def open_bed(port: str, protocol: str) -> Bed:
+        """For the window: the port given, or the one the nurse chose in the connection dialog."""
+        return build_bed(BedConfig(
+            "bed", port, protocol, clock, profile, patient_id=args.patient,
+            planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
+        ))
 
-    options = LiveOptions(args.port, args.protocol, args.patient, args.planned_minutes * 60, args.theme, profile)
-    return run_live(
-        options,
-        clock,
-        connect_to=lambda port, protocol: (lambda sink: connect(port, protocol, clock, sink)),
-        recorder_factory=recorder_factory,
-        list_ports=list_serial_ports,
-    )
+    bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
+    return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,11 @@
 """End-to-end latency: the last byte of a frame written to a real pty -> the GUI thread -> the screen.
 
-The real program is assembled by ``ui.app.build_live`` (the composition root's
-Qt half): the real :class:`~devices.driver.Driver` opens a real pseudo-terminal
-with pyserial and the Datex session, its sink records and emits the bridge's
-queued signal, and the real :class:`~ui.dashboard.window.DashboardWindow`
-shows the numbers. Only the monitor is replaced: this module writes Datex
+The real program is assembled as ``infusion-monitor live`` assembles it: the bed
+by ``main.build_bed`` (the composition root), its dashboard by ``ui.app.show_bed``.
+The real :class:`~devices.driver.Driver` opens a real pseudo-terminal with
+pyserial and the Datex session and posts into the bed; the bed's thread records,
+judges and emits the bridge's queued signal, and the real
+:class:`~ui.dashboard.window.DashboardWindow` shows the numbers. Only the monitor is replaced: this module writes Datex
 DISPL frames (built by the simulator's encoder) into the pty's master side.
 
 Each sample: the frame minus its closing flag is written, 15 ms later the last
@@ -58,26 +59,21 @@ class Harness:
     def __init__(self, tmp) -> None:
         from PySide6.QtCore import QEvent, QObject, QSettings
 
-        from devices.driver import Driver
-        from devices.protocols.datex_session import DatexSession
         from devices.simulator.endpoints import PtyEndpoint
+        from main import build_bed
+        from monitor.alarms import DEFAULT_PROFILE, load_profile
+        from monitor.bed import BedConfig
         from monitor.clock import ScaledClock
         from monitor.readings import Parameter, Reading
-        from monitor.recording import SessionRecorder
-        from ui.app import LiveOptions, build_live
+        from ui.app import show_bed
 
         self.pty = PtyEndpoint()
-        clock = ScaledClock(1.0)
         settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-        options = LiveOptions(self.pty.address, "datex", "", 40 * 60.0, "dark", None)
-
-        def connect(sink):
-            return Driver(self.pty.address, DatexSession, clock, sink), None
-
-        def recorder_factory(on_failure, on_recovered):
-            return SessionRecorder(tmp / "latency.irm.sqlite", {"program": "bench"}, on_failure, on_recovered)
-
-        self.live, self.window = build_live(options, clock, connect, recorder_factory, settings)
+        config = BedConfig("bench", self.pty.address, "datex", ScaledClock(1.0), load_profile(DEFAULT_PROFILE),
+                           recording_file=tmp / "latency.irm.sqlite")
+        self.bed = build_bed(config)
+        self.view = show_bed(self.bed, "dark", settings)
+        self.window = self.view.window
         self.expected: int | None = None
         self.t1: float | None = None
         self.t2: float | None = None
@@ -97,14 +93,15 @@ class Harness:
                 return False
 
         self.probe = Probe()
-        self.live._bridge.event.connect(self.probe.on_event)
+        self.view.bridge.event.connect(self.probe.on_event)
         self.label = self.window.tiles["HR"].value
         self.label.installEventFilter(self.probe)
         self.window.show()
 
     def close(self) -> None:
         self.window.close()
-        self.live.stop("benchmark done")
+        self.view.stop()
+        self.bed.stop("benchmark done")
         self.pty.close()
 
 
@@ -156,7 +153,7 @@ def run(quick: bool) -> list[Row]:
     rng = random.Random(7)
     harness = Harness(tmp)
     try:
-        if not _wait(app, lambda: harness.live.driver.running and harness.window.isVisible(), 10):
+        if not _wait(app, lambda: harness.bed.driver.running and harness.window.isVisible(), 10):
             raise RuntimeError("the dashboard did not come up")
         warm = _frames(5)
         sample_run(app, harness, warm, rng, 0.05)  # connection settles, first paints, caches
@@ -168,7 +165,7 @@ def run(quick: bool) -> list[Row]:
 
 def _rows(product, runs: int, per_run: int) -> list[Row]:
     rows = []
-    how_base = (f"Datex frame into a real pty -> Driver thread -> bridge signal (queued) -> GUI thread; "
+    how_base = (f"Datex frame into a real pty -> Driver thread -> bed thread -> bridge signal (queued) -> GUI thread; "
                 f"{runs} runs x {per_run} frames, perf_counter")
 
     def pct(per, index, p):

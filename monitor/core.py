@@ -1,29 +1,27 @@
-"""Routes what the driver reports to the session model and the alarm engine.
+"""The single-threaded heart of a bed: routes events to the session model and the alarm engine.
 
-The headless recorder and the dashboard both use this, so an alarm raised in
-a QA ``record --jsonl`` run is exactly the alarm the nurse would see. It keeps
-the engine's view of the session (phase, baseline) in step with the session
-model, and hands every event worth keeping to ``record`` (the recording, and
-the printed log). It is not thread-safe: call it from one thread, except
-:meth:`MonitoringCore.post`, which any thread may call.
+:class:`monitor.bed.Bed` owns one and calls it under its lock, from whichever
+thread holds it; nothing else does. It keeps the engine's view of the session
+(phase, baseline) in step with the session model, and hands every event worth
+keeping to ``record`` (the bed's listeners: the recording, the printed log, the
+window). It is not thread-safe.
 
-Why ``post``: the dashboard judges driver events on the GUI thread, and that
-thread can be held up (a slow repaint, a modal dialog, a busy computer). Events
-then wait; judged at the moment they are finally taken, a 30-second excursion
-that arrived during a one-minute stall would look instantaneous, and its alarm,
-which needs 10 s beyond the limit, would never be raised. Posted events are judged
-in order, each at the moment it arrived (:class:`ArrivalClock`), before any timer
-tick, so the alarm log is the one an unhindered thread would have written.
+Why :class:`ArrivalClock`: a bed judges an event when its thread takes it from
+the inbox, and that thread can be held up (a busy computer, a slow listener).
+Events then wait; judged at the moment they are finally taken, a 30-second
+excursion that arrived during a one-minute stall would look instantaneous, and
+its alarm, which needs 10 s beyond the limit, would never be raised. So each
+event is judged at the moment it arrived, in order, before any timer tick, and
+the alarm log is the one an unhindered thread would have written.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,23 +94,15 @@ class OperatorAction:
 
 
 class MonitoringCore:
-    def __init__(self, session_factory: Callable[[Callable], InfusionSession], engine: AlarmEngine, record: Record,
-                 clock: ArrivalClock | None = None) -> None:
-        """``clock``: the ArrivalClock ``engine`` reads, so that posted events are judged at
-        their arrival; without it they are judged when processed."""
+    def __init__(self, session_factory: Callable[[Callable], InfusionSession], engine: AlarmEngine,
+                 record: Record) -> None:
         self.engine = engine
         self._record = record
-        self._clock = clock
-        self._inbox: queue.SimpleQueue[tuple[Instant | None, object]] = queue.SimpleQueue()
         self.session = session_factory(self._on_session_event)
 
     # -- from the driver --------------------------------------------------------
-    def record_driver_event(self, event: object) -> None:
-        """Readings, link changes and device conditions go to the record as they are."""
-        self._record(event)
-
     def on_event(self, event: object) -> list[AlarmEvent]:
-        """One driver event; returns the alarm events it caused (already recorded)."""
+        """One driver event (or recorder status); returns the alarm events it caused (already recorded)."""
         if isinstance(event, Reading):
             self.session.on_reading(event)
             return self._keep(self.engine.on_reading(event))
@@ -126,38 +116,16 @@ class MonitoringCore:
             return self._keep(self.engine.on_recording(event.failed, event.message))
         return []
 
-    def post(self, event: object) -> None:
-        """Any thread: an event for :meth:`on_event`, judged by :meth:`process` as of now."""
-        self._inbox.put((self._clock.stamp() if self._clock is not None else None, event))
-
-    def process(self) -> list[AlarmEvent]:
-        """Every posted event, in the order posted, each judged at the moment it was posted."""
-        events: list[AlarmEvent] = []
-        while True:
-            try:
-                instant, event = self._inbox.get_nowait()
-            except queue.Empty:
-                return events
-            pinned = self._clock is not None and instant is not None
-            with self._clock.pinned(instant) if pinned else nullcontext():
-                events += self.on_event(event)
-
     def tick(self) -> list[AlarmEvent]:
-        """Time-driven transitions (delays, escalation, reminders, link watchdogs).
+        """Time-driven transitions (delays, escalation, reminders, link watchdogs)."""
+        return self._keep(self.engine.tick())
 
-        Posted events are judged first: a tick must never run ahead of an event that
-        arrived before it, or that event would be judged late.
-        """
-        return self.process() + self._keep(self.engine.tick())
-
-    def on_recording(self, failed: bool, message: str = "") -> list[AlarmEvent]:
-        return self._keep(self.engine.on_recording(failed, message))
-
-    def on_audio(self, available: bool, message: str = "") -> list[AlarmEvent]:
-        return self._keep(self.engine.on_audio(available, message))
+    def record(self, event: object) -> None:
+        """An event the bed's commands make themselves (an operator action)."""
+        self._record(event)
 
     def keep(self, events: list[AlarmEvent]) -> list[AlarmEvent]:
-        """Record events from operator actions on the engine (acknowledge, pause, limits)."""
+        """Record events from operator actions on the engine (acknowledge, pause, limits, audio)."""
         return self._keep(events)
 
     # -- from the session model -----------------------------------------------------

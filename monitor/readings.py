@@ -90,10 +90,13 @@ class DeviceStatus:
 
     ``conditions`` is a tuple of short human-readable names ("sensor off",
     "low perfusion"); an empty tuple means the device reports nothing unusual.
+    ``received_at`` is when the host received it (timezone-aware UTC), stamped on
+    arrival (the codec that decodes it does not know): None until then.
     """
 
     conditions: tuple[str, ...]
     device_time: datetime | None = None
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,7 +112,7 @@ class Recordable(Protocol):
 
 
 RECORD_TABLES = frozenset({"phase_changes", "annotations", "alarm_events", "operator_actions"})
-Item = Reading | LinkEvent | tuple[datetime, DeviceStatus] | Recordable
+Item = Reading | LinkEvent | DeviceStatus | tuple[datetime, DeviceStatus] | Recordable
 INSERT_READING = (
     "INSERT INTO readings (host_time, device_time, parameter, value, unit, source, quality)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -149,7 +149,9 @@ def _row(item: Item) -> tuple[str, tuple]:
             "INSERT INTO link_events (host_time, state, message) VALUES (?, ?, ?)",
             (item.at.timestamp(), item.state.value, item.message),
         )
-    at, status = item
+    at, status = (item.received_at, item) if isinstance(item, DeviceStatus) else item
+    if at is None:
+        raise ValueError("a device status without the time it was received")
     return (
         "INSERT INTO device_status (host_time, device_time, conditions) VALUES (?, ?, ?)",
         (at.timestamp(), _iso(status.device_time), json.dumps(list(status.conditions))),

@@ -26,3 +26,15 @@ def cli_env() -> dict[str, str]:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+def build_test_bed(port: str, clock, recording: Path | None, *, patient: str = "", protocol: str = "datex"):
+    """A bed built as ``infusion-monitor live`` builds it (``main.build_bed``, the composition
+    root), recording to the file ``recording``; not started."""
+    from main import build_bed
+    from monitor.alarms import DEFAULT_PROFILE, load_profile
+    from monitor.bed import BedConfig
+
+    config = BedConfig("bed", port, protocol, clock, load_profile(DEFAULT_PROFILE), patient_id=patient,
+                       planned_infusion_s=2400.0, recording_file=recording)
+    return build_bed(config)

@@ -10,13 +10,10 @@ import sys
 import pytest
 from PySide6.QtCore import QSettings
 
-from devices import registry
-from devices.driver import Driver
-from devices.simulator.inprocess import start_simulator
 from monitor.clock import ScaledClock
-from monitor.recording import SessionRecorder
 from monitor.session import Phase
-from ui.app import LiveOptions, build_live, keep_large_buffers_out_of_the_heap
+from tests.conftest import build_test_bed
+from ui.app import keep_large_buffers_out_of_the_heap, show_bed
 
 
 def test_simulated_session_fills_the_dashboard_follows_the_scenario_and_records_it(qtbot, tmp_path):
@@ -24,23 +21,18 @@ def test_simulated_session_fills_the_dashboard_follows_the_scenario_and_records_
     clock = ScaledClock(speed=60)
     path = tmp_path / "live.irm.sqlite"
     settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
-
-    def connect(sink):
-        sim = start_simulator("sim:ketamine-typical", "datex", clock)
-        return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
-
-    options = LiveOptions("sim:ketamine-typical", "datex", "P-1", 2400.0, "dark")
-    live, window = build_live(
-        options, clock, connect, lambda fail, ok: SessionRecorder(path, {}, fail, ok), settings=settings
-    )
+    bed = build_test_bed("sim:ketamine-typical", clock, path, patient="P-1")
+    view = show_bed(bed, "dark", settings)
+    window = view.window
     qtbot.addWidget(window)
     try:
         qtbot.waitUntil(lambda: window.tiles["HR"].value.text().isdigit(), timeout=15000)
-        qtbot.waitUntil(lambda: live.session.phase is Phase.INFUSION, timeout=20000)
-        assert live.session.view().baseline  # the baseline formed from real readings
+        qtbot.waitUntil(lambda: bed.session.phase is Phase.INFUSION, timeout=20000)
+        assert bed.session.view().baseline  # the baseline formed from real readings
         window.annotation_requested.emit("Nausea", "quick")
     finally:
-        live.stop("ended normally")
+        view.stop()
+        bed.stop("ended normally")
     db = sqlite3.connect(path)
     phases = [row[0] for row in db.execute("SELECT phase FROM phase_changes ORDER BY id")]
     assert phases[:2] == ["baseline", "infusion"]
@@ -51,23 +43,17 @@ def test_simulated_session_fills_the_dashboard_follows_the_scenario_and_records_
 def test_a_session_error_is_shown_to_the_nurse_not_raised(qtbot, tmp_path):
     clock = ScaledClock(speed=1)
     settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
-
-    def connect(sink):
-        sim = start_simulator("sim:stable", "datex", clock)
-        return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
-
-    options = LiveOptions("sim:stable", "datex", "", 2400.0, "dark")
-    live, window = build_live(
-        options, clock, connect, lambda fail, ok: SessionRecorder(tmp_path / "s.irm.sqlite", {}, fail, ok),
-        settings=settings,
-    )
+    bed = build_test_bed("sim:stable", clock, tmp_path / "s.irm.sqlite")
+    view = show_bed(bed, "dark", settings)
+    window = view.window
     qtbot.addWidget(window)
     notices: list[str] = []
     window.show_notice = notices.append
     try:
         window.stop_infusion_requested.emit()  # no infusion is running
     finally:
-        live.stop("ended normally")
+        view.stop()
+        bed.stop("ended normally")
     assert notices and "infusion" in notices[0].lower()
 
 
@@ -77,13 +63,9 @@ def test_starting_without_a_baseline_bp_needs_a_confirmation_that_is_logged(qtbo
     clock = ScaledClock(speed=1)
     path = tmp_path / "gate.irm.sqlite"
     settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
-
-    def connect(sink):
-        sim = start_simulator("sim:stable", "datex", clock)
-        return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
-
-    options = LiveOptions("sim:stable", "datex", "", 2400.0, "dark")
-    live, window = build_live(options, clock, connect, lambda f, o: SessionRecorder(path, {}, f, o), settings=settings)
+    bed = build_test_bed("sim:stable", clock, path)
+    view = show_bed(bed, "dark", settings)
+    window = view.window
     qtbot.addWidget(window)
     answers = iter([False, True])
     asked: list[str] = []
@@ -95,11 +77,12 @@ def test_starting_without_a_baseline_bp_needs_a_confirmation_that_is_logged(qtbo
     monkeypatch.setattr(ui.app, "confirm_start_despite", nurse)
     try:
         window.start_infusion_requested.emit()  # no NIBP yet: caution, nurse says no
-        assert live.session.phase is Phase.BASELINE
+        assert bed.session.phase is Phase.BASELINE
         window.start_infusion_requested.emit()  # nurse confirms
-        assert live.session.phase is Phase.INFUSION
+        assert bed.session.phase is Phase.INFUSION
     finally:
-        live.stop("ended normally")
+        view.stop()
+        bed.stop("ended normally")
     assert asked == ["caution", "caution"]
     action = sqlite3.connect(path).execute("SELECT action FROM operator_actions").fetchone()
     assert action == ("start_confirmed_despite_caution",)

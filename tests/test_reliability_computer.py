@@ -22,9 +22,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QTimer
 
-from devices import registry
-from devices.driver import Driver
-from devices.simulator.inprocess import start_simulator
 from monitor.alarms import DEFAULT_PROFILE, AlarmEngine, load_profile
 from monitor.clock import ManualClock, ScaledClock
 from monitor.readings import Parameter, Quality, Reading
@@ -38,7 +35,8 @@ from reliability.computer import (
     square_wave_scenario,
 )
 from reliability.harness import Outcome, utc_seconds
-from ui.app import LiveOptions, build_live
+from tests.conftest import build_test_bed
+from ui.app import show_bed
 
 pytestmark = pytest.mark.slow
 SEED = 8  # issue 8: the same kill moments on every run
@@ -287,19 +285,12 @@ def test_a_blocked_display_thread_loses_no_reading_and_no_alarm(qtbot, tmp_path,
     clock = ScaledClock(speed=GUI_SPEED)
     path = tmp_path / "live.irm.sqlite"
     settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
-    port = f"sim:{scenario}"
-
-    def connect(sink):
-        sim = start_simulator(port, "datex", clock)
-        return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
-
-    options = LiveOptions(port, "datex", "P-8", 2400.0, "dark")
-    live, window = build_live(options, clock, connect, lambda f, o: SessionRecorder(path, {}, f, o),
-                              settings=settings)
-    qtbot.addWidget(window)
+    bed = build_test_bed(f"sim:{scenario}", clock, path, patient="P-8")
+    view = show_bed(bed, "dark", settings)
+    qtbot.addWidget(view.window)
     blocked = threading.Event()
     try:
-        qtbot.waitUntil(lambda: live.recorder.written >= 12, timeout=20000)
+        qtbot.waitUntil(lambda: bed.recorder.written >= 12, timeout=20000)
 
         def block() -> None:  # the fault: the GUI thread does nothing for BLOCK_S
             blocked.set()
@@ -307,12 +298,13 @@ def test_a_blocked_display_thread_loses_no_reading_and_no_alarm(qtbot, tmp_path,
 
         QTimer.singleShot(0, block)
         qtbot.waitUntil(blocked.is_set, timeout=10000)
-        after_block = live.recorder.written  # the test runs on the GUI thread: the block is over
-        qtbot.waitUntil(lambda: live.recorder.written >= after_block + 60, timeout=20000)
-        live.driver.stop()  # the session ends here: what arrived is judged, as at the next tick
-        live.core.process()
+        after_block = bed.recorder.written  # the test runs on the GUI thread: the block is over
+        qtbot.waitUntil(lambda: bed.recorder.written >= after_block + 60, timeout=20000)
+        bed.driver.stop()  # the session ends here: what arrived is judged, as at the next tick
+        bed.process_pending()
     finally:
-        live.stop("ended normally")
+        view.stop()
+        bed.stop("ended normally")
     rows = stored(path, "SELECT host_time, parameter, value, unit, source, quality "
                         "FROM readings ORDER BY id")
     device_times = [datetime.fromisoformat(t) for (t,) in stored(

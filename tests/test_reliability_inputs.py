@@ -28,11 +28,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli.support import bounded_float, positive_float, speed_factor
 from devices.simulator import cli as sim_cli
 from devices.simulator.scenario import ScenarioError, load_scenario
 from devices.simulator.scenario_loader import scenario_from_text
 from monitor.alarms import Profile, ProfileError, load_profile
-from monitor.cli_support import bounded_float, positive_float, speed_factor
+from cli.support import bounded_float, positive_float, speed_factor
 from ui.report import ExportError, export
 from monitor.review import RecordingOpenError, open_recording
 from tests.conftest import ROOT
@@ -266,26 +267,15 @@ def test_export_refuses_every_bad_target_and_writes_nothing(inputs, tmp_path, na
 def _live(qtbot, tmp_path, port: str, recorder_path: Path):
     from PySide6.QtCore import QSettings
 
-    from devices import registry
-    from devices.driver import Driver
-    from devices.simulator.inprocess import start_simulator
     from monitor.clock import ScaledClock
-    from monitor.recording import SessionRecorder
-    from ui.app import LiveOptions, build_live
+    from tests.conftest import build_test_bed
+    from ui.app import show_bed
 
-    clock = ScaledClock(speed=30)
-
-    def connect(sink):
-        if port.startswith("sim:"):
-            sim = start_simulator(port, "datex", clock)
-            return Driver(sim.url, registry.session_factory("datex"), clock, sink), sim
-        return Driver(port, registry.session_factory("datex"), clock, sink), None
-
+    bed = build_test_bed(port, ScaledClock(speed=30), recorder_path)
     settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
-    live, window = build_live(LiveOptions(port, "datex", "", 2400.0, "dark"), clock, connect,
-                              lambda fail, ok: SessionRecorder(recorder_path, {}, fail, ok), settings=settings)
-    qtbot.addWidget(window)
-    return live, window
+    view = show_bed(bed, "dark", settings)
+    qtbot.addWidget(view.window)
+    return bed, view
 
 
 def test_live_recording_that_cannot_be_created_is_a_dialog_and_monitoring_goes_on(qtbot, tmp_path, monkeypatch):
@@ -298,22 +288,25 @@ def test_live_recording_that_cannot_be_created_is_a_dialog_and_monitoring_goes_o
 
     monkeypatch.setattr("ui.app.QMessageBox", Box)
     unwritable = Path("/proc/irm-no-such-folder/session.irm.sqlite")  # not even root can create it
-    live, window = _live(qtbot, tmp_path, "sim:stable", unwritable)
+    bed, view = _live(qtbot, tmp_path, "sim:stable", unwritable)
+    window = view.window
     try:
         assert len(shown) == 1 and shown[0][0] == "Cannot record this session"
         assert str(unwritable) in shown[0][1] and "Monitoring continues" in shown[0][1]
-        assert live.recorder is None and "NOT RECORDING" in window.header.recording.text()
+        assert bed.recorder is None and "NOT RECORDING" in window.header.recording.text()
         qtbot.waitUntil(lambda: window.tiles["HR"].value.text().isdigit(), timeout=20000)
     finally:
-        live.stop("ended normally")
+        view.stop()
+        bed.stop("ended normally")
 
 
 def test_live_port_that_does_not_exist_is_said_on_the_dashboard(qtbot, tmp_path):
-    live, window = _live(qtbot, tmp_path, "/dev/ttyIRM-no-such-port", tmp_path / "s.irm.sqlite")
+    bed, view = _live(qtbot, tmp_path, "/dev/ttyIRM-no-such-port", tmp_path / "s.irm.sqlite")
     try:
-        qtbot.waitUntil(lambda: "was not found" in window.header.link.toolTip(), timeout=20000)
+        qtbot.waitUntil(lambda: "was not found" in view.window.header.link.toolTip(), timeout=20000)
     finally:
-        live.stop("program closed")
+        view.stop()
+        bed.stop("program closed")
 
 
 def test_the_library_lists_every_damaged_file_with_its_reason_and_opens_none(qtbot, inputs, tmp_path):

@@ -19,10 +19,10 @@ that show an alarm state, limits and a badge, and threshold lines); which tile
 and which chart line belong to an alarm comes from the catalogue
 (:mod:`ui.alarm_display`).
 
-The presenter never advances the engine (``tick`` belongs to the app, which
-records what it returns) and never records: operator actions go through
-:meth:`acknowledge`, :meth:`pause_audio`, :meth:`resume_audio` and
-:meth:`set_limits`, which return the AlarmEvents for the app to record.
+The presenter never advances the engine (the bed ticks it) and never records:
+operator actions go through :meth:`acknowledge`, :meth:`pause_audio`,
+:meth:`resume_audio` and :meth:`set_limits` to the bed's alarms (``bed.alarms``),
+which record the AlarmEvents they return.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QWidget
 
 from monitor.alarms.engine import AlarmEngine
 from monitor.alarms.model import AlarmCondition, AlarmEvent, AlarmKind, AlarmState, Priority
+from monitor.bed_controls import BedAlarms
 from monitor.parameters import Parameter
 from ui.alarm_display import badge, threshold_lines, tile_limits, tile_of
 from ui.alarm_sound import AlarmSound
@@ -76,7 +77,7 @@ class AlarmPresenter(QObject):
 
     def __init__(
         self,
-        engine: AlarmEngine,
+        engine: BedAlarms | AlarmEngine,
         view: AlarmView,
         sound: AlarmSound | None = None,
         *,

@@ -1,8 +1,9 @@
-"""The Qt half of the composition root: ``main.py`` calls :func:`run_live` and nothing else does.
+"""The dashboard for a bed that ``main.py`` built: ``main.py`` calls :func:`run_live` and nothing else does.
 
-It builds the window and the objects that live on the GUI thread, and connects
-them: driver events arrive through the bridge, user actions go to the session
-model, everything that matters is written to the recording.
+It makes the QApplication and, for one bed, the window, the alarm presenter and
+the sound, and connects them: the bed's events arrive through the bridge, the
+nurse's actions go to the bed's commands. What is recorded and how alarms are
+judged is the bed's business (``monitor/bed.py``): nothing here decides it.
 """
 
 from __future__ import annotations
@@ -12,26 +13,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from monitor.alarms import (
-    DEFAULT_PROFILE,
-    AlarmEngine,
-    Profile,
-    StartDecision,
-    check_start,
-    load_profile,
-)
-from monitor.clock import Clock
-from monitor.core import ArrivalClock, MonitoringCore, OperatorAction, RecordingStatus
+from monitor.alarms import StartCheck
+from monitor.bed import Bed
+from monitor.core import RecordingStatus
 from monitor.latest import LatestValues
-from monitor.readings import DeviceStatus, LinkEvent, Parameter, Reading
-from monitor.recording import RecordingError, SessionRecorder
-from monitor.session import InfusionSession, SessionError
+from monitor.session import Phase, SessionError
 from monitor.trends import TrendStore
 from ui.alarm_dialogs import confirm_start_despite
 from ui.alarm_presenter import AlarmPresenter
@@ -41,183 +31,105 @@ from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
 
 log = logging.getLogger(__name__)
-TICK_MS = 500  # alarm timers and the scenario timeline; readings themselves are pushed
 # glibc's mallopt() parameters (<malloc.h>) and the size from which a buffer gets its own mapping.
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 OWN_MAPPING_BYTES = 512 * 1024
 
 
-@dataclass(frozen=True)
-class LiveOptions:
-    port: str | None  # None: ask with the connection dialog
-    protocol: str | None
-    patient_id: str
-    planned_infusion_s: float
-    theme: str | None = None
-    profile: Profile | None = None  # None: the built-in default
+class BedView(QObject):
+    """One bed on screen: its window, alarm presenter and sound, fed by the bed's events.
 
+    The bed hands its events to the bridge on the bed's thread; Qt queues them to
+    the GUI thread. The view reads the bed's state and forwards the nurse's
+    actions to the bed's commands, which record what they cause.
+    """
 
-class LiveSession(QObject):
-    """The running pieces of one live session and their orderly shutdown."""
-
-    def __init__(self, clock: Clock, bridge: EventBridge) -> None:
+    def __init__(self, bed: Bed, theme: str | None = None, settings=None) -> None:
         super().__init__()
-        self._clock = clock
-        self._bridge = bridge
-        self.recorder: SessionRecorder | None = None
-        self.driver = None
-        self.simulator = None
-        self.core: MonitoringCore | None = None
-        self.window: DashboardWindow | None = None
-        self.presenter: AlarmPresenter | None = None
-        self._scenario_s = 0.0
+        self.bed = bed
+        config = bed.config
+        self.bridge = EventBridge(self)
+        self.window = DashboardWindow(
+            LatestValues(), TrendStore(), bed.session, bed.clock.now, theme, config.patient_id,
+            f"{config.protocol} · {config.port}", simulated=config.simulated, settings=settings,
+        )
+        self.sound = AlarmSound(self.window)
+        self.presenter = AlarmPresenter(bed.alarms, self.window, self.sound)
+        self._unsubscribe: Callable[[], None] | None = None
+        self.setParent(self.window)
 
-    @property
-    def session(self) -> InfusionSession:
-        return self.core.session
+    def start(self) -> None:
+        """Connect the signals, subscribe to the bed and start it."""
+        window, bed = self.window, self.bed
+        self.bridge.event.connect(window.on_event)
+        self.bridge.event.connect(self._on_bed_event)
+        window.set_recording(self._recording_text(), ok=bed.recorder is not None)
+        window.start_infusion_requested.connect(self._start_infusion)
+        window.stop_infusion_requested.connect(lambda: self._session_action(bed.session.stop_infusion))
+        window.end_session_requested.connect(lambda: self._session_action(bed.session.end_session))
+        window.annotation_requested.connect(
+            lambda text, kind: self._session_action(lambda: bed.session.annotate(text, kind))
+        )
+        self.sound.unavailable.connect(lambda message: bed.alarms.on_audio(False, message))
+        self.sound.restored.connect(lambda: bed.alarms.on_audio(True))
+        window.acknowledge_requested.connect(lambda: self.presenter.acknowledge())
+        window.audio_pause_requested.connect(lambda: self.presenter.pause_audio())
+        window.limits_requested.connect(lambda: self.presenter.limits_dialog().exec())
+        self._unsubscribe = bed.subscribe(self.bridge.event.emit)
+        self.sound.check()
+        self.presenter.start()
+        bed.start()
 
-    def sink(self, event: object) -> None:
-        """Driver thread: record what was measured first, then hand everything to the GUI thread."""
-        if isinstance(event, Reading | LinkEvent):
-            self.record(event)
-        elif isinstance(event, DeviceStatus):
-            self.record((self._clock.now(), event))
-        self.core.post(event)  # judged at this moment even if the GUI thread is held up
-        self._bridge.event.emit(event)
+    def stop(self) -> None:
+        """Silence and stop listening (the bed is stopped by whoever built it)."""
+        self.presenter.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
-    def record(self, item: object) -> None:
-        if self.recorder is not None:
-            self.recorder.add(item)
+    # -- GUI thread ------------------------------------------------------------------------
+    def _on_bed_event(self, event: object) -> None:
+        if isinstance(event, RecordingStatus):
+            if event.failed:
+                self.window.set_recording(f"NOT RECORDING: {event.message}", ok=False)
+            else:
+                self.window.set_recording(self._recording_text(), ok=True)
 
-    def clock_now(self) -> datetime:
-        return self._clock.now()
+    def _start_infusion(self) -> None:
+        """The pre-start check: a high baseline BP needs the nurse's explicit, logged confirmation."""
+        def ask(check: StartCheck, systolic: float | None, diastolic: float | None) -> bool:
+            return confirm_start_despite(check, systolic, diastolic, parent=self.window)
 
-    def on_event(self, event: object) -> None:
-        """GUI thread: the session model and the alarm engine see every driver event posted so far."""
-        self.core.process()
+        try:
+            if self.bed.session.start_infusion(ask) is None:
+                self.window.show_notice("Infusion not started.")
+        except SessionError as exc:
+            self.window.show_notice(str(exc))
 
-    def on_recording(self, failed: bool, message: str = "") -> None:
-        self.core.post(RecordingStatus(failed, message))
-        self.core.process()
+    def _session_action(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except SessionError as exc:
+            self.window.show_notice(str(exc))
 
-    def tick(self) -> None:
-        self.core.tick()
-        self.follow_scenario()
-
-    def follow_scenario(self) -> None:
-        """For ``sim:`` ports the scenario's own timeline starts and stops the infusion."""
-        run = getattr(self.simulator, "scenario_run", None)
-        if run is None:
-            return
-        now_s = (self._clock.now() - run.start).total_seconds()
-        if now_s > self._scenario_s:
-            self.session.apply_scenario_events(run.events_between(self._scenario_s, now_s))
-            self._scenario_s = now_s
-
-    def stop(self, end_reason: str) -> None:
-        if self.presenter is not None:
-            self.presenter.stop()
-        if self.driver is not None:
-            self.driver.stop()
-        if self.simulator is not None:
-            self.simulator.stop()
-        if self.recorder is not None:
-            self.recorder.close(end_reason)
-
-
-def _start_infusion(live: LiveSession, window: DashboardWindow) -> None:
-    """The pre-start check: a high baseline BP needs the nurse's explicit, logged confirmation."""
-    baseline = live.session.baseline()
-    systolic, diastolic = baseline.get(Parameter.NIBP_SYS), baseline.get(Parameter.NIBP_DIA)
-    check = check_start(live.core.engine.profile.start, systolic, diastolic)
-    if not confirm_start_despite(check, systolic, diastolic, parent=window):
-        window.show_notice("Infusion not started.")
-        return
-    if check.decision is not StartDecision.OK:
-        live.record(OperatorAction(live.clock_now(), "start_confirmed_despite_" + check.decision.value,
-                                   {"message": check.message, "systolic": systolic, "diastolic": diastolic}))
-    _session_action(window, live.session.start_infusion)
+    def _recording_text(self) -> str:
+        if self.bed.recorder is None:
+            return "NOT RECORDING"
+        return f"Recording  {self.bed.recorder.path.name}"
 
 
-def _session_action(window: DashboardWindow, action: Callable[[], object]) -> None:
-    try:
-        action()
-    except SessionError as exc:
-        window.show_notice(str(exc))
+def show_bed(bed: Bed, theme: str | None = None, settings=None) -> BedView:
+    """The dashboard for ``bed``, started (and the bed with it)."""
+    if bed.recording_error is not None:
+        QMessageBox.critical(None, "Cannot record this session",
+                             f"{bed.recording_error}\n\nMonitoring continues without a recording.")
+    view = BedView(bed, theme, settings)
+    view.start()
+    return view
 
 
-def build_live(
-    options: LiveOptions,
-    clock: Clock,
-    connect: Callable,
-    recorder_factory: Callable[..., SessionRecorder],
-    settings=None,
-) -> tuple[LiveSession, DashboardWindow]:
-    """Connect (which may fail with a clear message) before creating the recording."""
-    bridge = EventBridge()
-    live = LiveSession(clock, bridge)
-    live.driver, live.simulator = connect(live.sink)
-    try:
-        live.recorder = recorder_factory(bridge.recording_failed.emit, bridge.recording_recovered.emit)
-    except RecordingError as exc:
-        QMessageBox.critical(None, "Cannot record this session", f"{exc}\n\nMonitoring continues without a recording.")
-    arrival = ArrivalClock(clock)
-    engine = AlarmEngine(options.profile or load_profile(DEFAULT_PROFILE), arrival)
-    live.core = MonitoringCore(
-        lambda on_event: InfusionSession(clock, options.planned_infusion_s, on_event=on_event), engine, live.record,
-        arrival,
-    )
-    window = DashboardWindow(
-        LatestValues(), TrendStore(), live.session, clock.now, options.theme, options.patient_id,
-        f"{options.protocol} · {options.port}", simulated=options.port.startswith("sim:"), settings=settings,
-    )
-    live.window = window
-    _connect_signals(live, bridge, window)
-    live.setParent(window)
-    return live, window
-
-
-def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWindow) -> None:
-    bridge.event.connect(window.on_event)
-    bridge.event.connect(live.on_event)
-    bridge.recording_failed.connect(lambda message: window.set_recording(f"NOT RECORDING: {message}", ok=False))
-    bridge.recording_recovered.connect(lambda: window.set_recording(_recording_text(live), ok=True))
-    bridge.recording_failed.connect(lambda message: live.on_recording(True, message))
-    bridge.recording_recovered.connect(lambda: live.on_recording(False))
-    window.set_recording(_recording_text(live), ok=live.recorder is not None)
-    session = live.session
-    window.start_infusion_requested.connect(lambda: _start_infusion(live, window))
-    window.stop_infusion_requested.connect(lambda: _session_action(window, session.stop_infusion))
-    window.end_session_requested.connect(lambda: _session_action(window, session.end_session))
-    window.annotation_requested.connect(
-        lambda text, kind: _session_action(window, lambda: session.annotate(text, kind))
-    )
-    _connect_alarm_signals(live, window)
-    timer = QTimer(live, interval=TICK_MS)
-    timer.timeout.connect(live.tick)
-    timer.start()
-    live.driver.start()
-
-
-def _connect_alarm_signals(live: LiveSession, window: DashboardWindow) -> None:
-    """Sound, alarm bar, flashing tiles and the nurse's alarm actions; all logged."""
-    core = live.core
-    sound = AlarmSound(window)
-    sound.unavailable.connect(lambda message: core.on_audio(False, message))
-    sound.restored.connect(lambda: core.on_audio(True))
-    presenter = AlarmPresenter(core.engine, window, sound)
-    window.acknowledge_requested.connect(lambda: core.keep(presenter.acknowledge()))
-    window.audio_pause_requested.connect(lambda: core.keep(presenter.pause_audio()))
-    window.limits_requested.connect(lambda: presenter.limits_dialog(on_events=core.keep).exec())
-    sound.check()
-    presenter.start()
-    live.presenter = presenter
-
-
-def _recording_text(live: LiveSession) -> str:
-    if live.recorder is None:
-        return "NOT RECORDING"
-    return f"Recording  {live.recorder.path.name}"
+def end_reason(bed: Bed) -> str:
+    return "ended normally" if bed.session.phase is Phase.ENDED else "program closed"
 
 
 def keep_large_buffers_out_of_the_heap() -> bool:
@@ -258,29 +170,30 @@ def keep_large_buffers_out_of_the_heap() -> bool:
 
 
 def run_live(
-    options: LiveOptions,
-    clock: Clock,
-    connect_to: Callable[[str, str], Callable],
-    recorder_factory: Callable[[str, str, datetime], Callable[..., SessionRecorder]],
+    bed: Bed | None,
+    open_bed: Callable[[str, str], Bed],
+    theme: str | None,
     list_ports: Callable,
 ) -> int:
-    """Open the dashboard; with no port given, ask for one first (remembered between runs)."""
-    keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Infusion Room Monitor")
-    if options.port is None:
-        choice = choose_connection(list_ports)
-        if choice is None:
-            return 0  # the nurse cancelled: nothing was started
-        options = replace(options, port=choice[0], protocol=choice[1])
-    protocol = options.protocol or "datex"
-    options = replace(options, protocol=protocol)
-    live, window = build_live(
-        options, clock, connect_to(options.port, protocol), recorder_factory(options.port, protocol, clock.now())
-    )
-    window.show()
+    """Show ``bed`` (built by ``main.py``); without one, ask for the port first (remembered
+    between runs) and have ``open_bed(port, protocol)``, the composition root's, build it.
+    The bed is stopped when the window closes."""
     try:
-        return app.exec()
+        keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName("Infusion Room Monitor")
+        if bed is None:
+            choice = choose_connection(list_ports)
+            if choice is None:
+                return 0  # the nurse cancelled: nothing was started
+            bed = open_bed(*choice)
+        view = show_bed(bed, theme)
+        view.window.show()
+        try:
+            return app.exec()
+        finally:
+            view.window.save_state()
+            view.stop()
     finally:
-        window.save_state()
-        live.stop("ended normally" if live.session.phase.value == "ended" else "program closed")
+        if bed is not None:
+            bed.stop(end_reason(bed))

@@ -1,6 +1,7 @@
-"""Carries driver and recorder events from their threads into the GUI thread.
+"""Carries a bed's events from the bed's thread into the GUI thread.
 
-The signal is emitted from worker threads; Qt queues it to the receiver's
+The signal is emitted on the thread that produced the event (the bed's thread,
+or the GUI thread for the nurse's own commands); Qt queues it to the receiver's
 thread. Only immutable values (frozen dataclasses) travel this way.
 """
 
@@ -10,6 +11,4 @@ from PySide6.QtCore import QObject, Signal
 
 
 class EventBridge(QObject):
-    event = Signal(object)  # Reading | LinkEvent | DeviceStatus
-    recording_failed = Signal(str)
-    recording_recovered = Signal()
+    event = Signal(object)  # whatever the bed hands its listeners: Reading, LinkEvent, AlarmEvent, ...

@@ -12,14 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from devices import registry
-from devices.simulator.endpoints import Endpoint, PtyEndpoint, SerialEndpoint, TcpEndpoint
-from devices.simulator.replay import ReplayError, read_capture, replay
-from devices.simulator.runner import SimulatorRunner, TruthLog
-from devices.simulator.scenario import ScenarioError, ScenarioRun, builtin_scenarios, load_scenario
-from devices.simulator.uart import MisclockedEndpoint
-from devices.transport import PortError
-from monitor.cli_support import (
+from cli.support import (
     EXIT_USAGE,
     OneLineParser,
     one_line,
@@ -27,6 +20,13 @@ from monitor.cli_support import (
     speed_factor,
     stop_on_signals,
 )
+from devices import registry
+from devices.simulator.endpoints import Endpoint, PtyEndpoint, SerialEndpoint, TcpEndpoint
+from devices.simulator.replay import ReplayError, read_capture, replay
+from devices.simulator.runner import SimulatorRunner, TruthLog
+from devices.simulator.scenario import ScenarioError, ScenarioRun, builtin_scenarios, load_scenario
+from devices.simulator.uart import MisclockedEndpoint
+from devices.transport import PortError
 from monitor.clock import ScaledClock
 
 log = logging.getLogger("infusion-sim")

@@ -202,11 +202,11 @@ TECHNICAL_CONDITIONS = (
 LABELS: dict[Parameter, str] = {p: row.label for p, row in PARAMETERS.items()}
 
 
-def number(value: float | None) -> float | int | None:
+def number(value: float | None, places: int = 1) -> float | int | None:
     """72.0 is shown and stored as 72: monitors send whole numbers for most parameters."""
     if value is None:
         return None
-    return int(value) if float(value).is_integer() else round(value, 1)
+    return int(value) if float(value).is_integer() else round(value, places)
 
 
 def utc_text(moment: datetime) -> str:

@@ -1,0 +1,124 @@
+"""What ``infusion-monitor record`` prints: every event of a bed as a line, text or JSON.
+
+QA runs and checks of a monitor's serial output without a screen read these
+lines; they are the bed's own events (the alarms a nurse would see), handed to
+the printer as to any other listener. Each JSON object can carry the bed's name
+(``"bed"``), so the lines of several beds in one stream can be told apart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from monitor.alarms.model import number, utc_text
+from monitor.core import RecordingStatus
+from monitor.readings import DeviceStatus, LinkEvent, Reading
+
+log = logging.getLogger(__name__)
+
+
+def _number(value: float | None) -> float | int | None:
+    """72.0 prints as 72; other values to two decimals."""
+    return number(value, places=2)
+
+
+def as_json(event: object, received_at: datetime) -> dict:
+    if isinstance(event, Reading):
+        return {
+            "type": "reading",
+            "time": utc_text(event.received_at),
+            "device_time": event.device_time.isoformat() if event.device_time else None,
+            "parameter": event.parameter.value,
+            "value": _number(event.value),
+            "unit": event.unit,
+            "source": event.source,
+            "quality": list(event.quality.names),
+        }
+    if isinstance(event, LinkEvent):
+        return {"type": "link", "time": utc_text(event.at), "state": event.state.value, "message": event.message}
+    if isinstance(event, DeviceStatus):
+        return {
+            "type": "device_status",
+            "time": utc_text(event.received_at or received_at),
+            "device_time": event.device_time.isoformat() if event.device_time else None,
+            "conditions": list(event.conditions),
+        }
+    return event.as_json()  # alarm events, phase changes, annotations, operator actions
+
+
+def as_text(event: object, received_at: datetime) -> str:
+    stamp = received_at.strftime("%H:%M:%S")
+    if isinstance(event, Reading):
+        value = "---" if event.value is None else f"{_number(event.value)}"
+        flags = f"  [{', '.join(event.quality.names)}]" if event.quality.names else ""
+        return f"{stamp}  {event.parameter.value:<9} {value:>6} {event.unit:<5} {event.source}{flags}"
+    if isinstance(event, LinkEvent):
+        return f"{event.at.strftime('%H:%M:%S')}  link: {event.state.value}: {event.message}"
+    if isinstance(event, DeviceStatus):
+        return f"{stamp}  device: {', '.join(event.conditions) or 'normal'}"
+    data = event.as_json()
+    details = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("type", "time") and v not in (None, ""))
+    return f"{stamp}  {data['type']}: {details}"
+
+
+def _own_time(event: object) -> datetime | None:
+    """When the event happened, if it says: a line is stamped with that, not with when it is printed."""
+    for name in ("received_at", "at", "time"):
+        value = getattr(event, name, None)
+        if isinstance(value, datetime):
+            return value
+    return None
+
+
+class Printer:
+    """A bed listener: one line per event on ``out`` (``jsonl``: one JSON object per line).
+
+    A bed calls it on its own thread. When whoever reads the lines goes away
+    (``record --jsonl | head``), what is still to be printed is sent nowhere and
+    ``on_closed`` is called (``record`` then ends the session and closes the
+    recording properly).
+    """
+
+    def __init__(self, out: TextIO, jsonl: bool, now: Callable[[], datetime], *,
+                 on_closed: Callable[[], object] = lambda: None, bed: str | None = None) -> None:
+        """``now``: the clock's ``now`` (the text stamp); ``bed``: the name each JSON line carries."""
+        self._out = out
+        self._jsonl = jsonl
+        self._now = now
+        self._on_closed = on_closed
+        self._bed = bed
+        self._lock = threading.Lock()
+
+    def __call__(self, event: object) -> None:
+        if isinstance(event, RecordingStatus):  # the RECORDING_FAILED alarm says it
+            return
+        line = self.line(event)
+        with self._lock:
+            try:
+                self._out.write(line + "\n")
+                self._out.flush()
+            except BrokenPipeError:
+                self._discard_output()
+                self._on_closed()
+
+    def line(self, event: object) -> str:
+        received_at = _own_time(event) or self._now()
+        if not self._jsonl:
+            text = as_text(event, received_at)
+            return text if self._bed is None else f"[{self._bed}] {text}"
+        data = as_json(event, received_at)
+        return json.dumps(data if self._bed is None else {"bed": self._bed, **data})
+
+    def _discard_output(self) -> None:
+        """Send what is still to be printed nowhere (Python's advice for a closed pipe:
+        the file descriptor, not the stream, is redirected)."""
+        log.info("standard output was closed; ending the session without printing")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._out.fileno())
+        os.close(devnull)

@@ -1,0 +1,69 @@
+"""What a bed is made of: its configuration, and what it needs of the parts ``main.py`` gives it.
+
+The parts are described as protocols, not imported: ``monitor`` knows no
+device, so a driver, a simulator or a recorder is anything with these methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from monitor.alarms import Profile
+from monitor.clock import Clock
+from monitor.session import DEFAULT_PLANNED_INFUSION_S, TimelineEventLike
+
+Listener = Callable[[object], None]
+
+
+@dataclass(frozen=True)
+class BedConfig:
+    """What one bed is: which monitor, whose session, which alarm limits, where it is recorded."""
+
+    name: str  # the bed's name on screen and in every line it prints ("bed", "Chair 3")
+    port: str  # /dev/ttyUSB0, socket://HOST:PORT or sim:SCENARIO
+    protocol: str
+    clock: Clock
+    profile: Profile
+    patient_id: str = ""
+    planned_infusion_s: float = DEFAULT_PLANNED_INFUSION_S
+    recording_file: Path | None = None  # a new recording file ...
+    recordings_folder: Path | None = None  # ... or a folder to name one in; neither: not recorded
+
+    @property
+    def simulated(self) -> bool:
+        return self.port.startswith("sim:")
+
+
+class DriverLike(Protocol):
+    """What a bed needs of its driver: it posts into the sink it was built with."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class ScenarioRunLike(Protocol):
+    start: datetime
+
+    def events_between(self, since_s: float, until_s: float) -> Iterable[TimelineEventLike]: ...
+
+
+class SimulatorLike(Protocol):
+    """An in-process simulated monitor: its scenario's timeline drives the session."""
+
+    scenario_run: ScenarioRunLike
+
+    def stop(self) -> None: ...
+
+
+class RecorderLike(Protocol):
+    path: Path
+
+    def add(self, item: object) -> None: ...
+    def close(self, end_reason: str = ...) -> None: ...
+
+
+Connect = Callable[[Listener], tuple[DriverLike, SimulatorLike | None]]
