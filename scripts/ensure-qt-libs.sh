@@ -94,7 +94,7 @@ fi
 LIBS=$(missing_libs | tr '\n' ' ')
 NEEDED=$(for lib in $LIBS; do package_of "$lib"; done | sort -u | tr '\n' ' ')
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    INSTALL=$(not_installed $PKGS $NEEDED)
+    INSTALL=$(not_installed $(printf "%s\n" $PKGS $NEEDED | sort -u))
     if [ -n "$INSTALL" ]; then
         echo "Installing system libraries Qt needs: $INSTALL"
         apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $INSTALL >/dev/null
