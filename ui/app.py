@@ -36,6 +36,7 @@ from monitor.trends import TrendStore
 from ui.alarm_dialogs import confirm_start_despite
 from ui.alarm_presenter import AlarmPresenter
 from ui.alarm_sound import AlarmSound
+from ui.app_identity import set_app_identity
 from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
@@ -267,7 +268,7 @@ def run_live(
     """Open the dashboard; with no port given, ask for one first (remembered between runs)."""
     keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Infusion Room Monitor")
+    set_app_identity(app)
     if options.port is None:
         choice = choose_connection(list_ports)
         if choice is None:
