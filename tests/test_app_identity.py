@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
+from PySide6.QtGui import QColor, QImage
+
+from ui import app_identity
 from ui.app_identity import DESKTOP_ID, set_app_identity
 
 
@@ -19,20 +26,24 @@ def test_windows_get_the_application_icon(qapp):
     assert any(c.blue() > c.red() + 60 and c.alpha() == 255 for c in colours)  # the drop
 
 
-def test_self_check_saves_the_first_window_and_ends(qapp, qtbot, tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QLabel
 
-    from ui import app_identity
-
+def test_self_check_saves_the_first_window_and_ends(tmp_path):
+    """In a process of its own: ending the application would end every later test's event loop."""
     target = tmp_path / "window.png"
-    monkeypatch.setenv(app_identity.SELF_CHECK_ENV, str(target))
-    monkeypatch.setattr(app_identity, "SELF_CHECK_AFTER_MS", 50)
-    window = QLabel("HR 72")
-    qtbot.addWidget(window)
-    window.resize(200, 100)
-    window.show()
-    set_app_identity(qapp)
-    qtbot.waitUntil(target.exists, timeout=5000)
-    from PySide6.QtGui import QImage
-
-    assert QImage(str(target)).size().width() == 200
+    code = textwrap.dedent("""
+        import sys
+        from PySide6.QtWidgets import QApplication, QLabel
+        from ui import app_identity
+        app_identity.SELF_CHECK_AFTER_MS = 50
+        app = QApplication(sys.argv[:1])
+        app_identity.set_app_identity(app)
+        window = QLabel("HR 72")
+        window.resize(200, 100)
+        window.show()
+        sys.exit(app.exec())
+    """)
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", app_identity.SELF_CHECK_ENV: str(target)}
+    done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert QImage(str(target)).width() == 200
