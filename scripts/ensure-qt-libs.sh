@@ -102,7 +102,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         LIBS=$(missing_libs | tr '\n' ' ')
     fi
 fi
-WHERE="the ${QT_QPA_PLATFORM:-$(platforms | tr '\n' ' ' | sed 's/ $//; s/ / or /')} platform"
+PLATFORMS="${QT_QPA_PLATFORM:-$(platforms | tr '\n' ' ' | sed 's/ $//; s/ / or /')}"
+WHERE="${PLATFORMS:+the $PLATFORMS platform}"
+WHERE="${WHERE:-its default platform}"
 if [ -n "$LIBS" ]; then
     echo "Qt cannot start on $WHERE: these system libraries are missing: $LIBS" >&2
     [ -z "$NEEDED" ] && NEEDED=$(not_installed $PKGS)
