@@ -1,21 +1,24 @@
-# Two commands a new user needs: `make run` and `make test`. Both build .venv on first use.
+# Two commands a new user needs: `make run` and `make test`. Both build .venv on first use,
+# from the locked versions in requirements/test.txt (docs/install.md, "Dependencies").
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements/test.txt
 
 .PHONY: run test sim clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install python3.11 and run make again.")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	@sh scripts/ensure-qt-libs.sh $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@sh scripts/ensure-qt-libs.sh $(PY) offscreen
 	@touch $(STAMP)
 
 ## Open the dashboard on the built-in simulated monitor (ketamine-typical scenario).
 run: $(STAMP)
+	@sh scripts/ensure-qt-libs.sh $(PY) display
 	$(VENV)/bin/infusion-monitor live --port sim:ketamine-typical --protocol datex
 
 ## Run the whole test suite headless.
@@ -28,7 +31,50 @@ sim: $(STAMP)
 	$(VENV)/bin/infusion-sim --protocol datex --scenario ketamine-typical --pty
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .hypothesis build dist *.egg-info
+
+## Refresh the lock files (requirements/*.txt, with hashes) from pyproject.toml. Keeps the
+## versions already locked unless pyproject.toml rules them out; `make lock UPGRADE=1` moves
+## everything to the newest versions pyproject.toml allows. Adding a dependency: add it to
+## pyproject.toml, then `make lock` (docs/install.md, "Dependencies").
+UV_VERSION := 0.13.9
+LOCK_VENV  := .venv-lock
+UV         := $(LOCK_VENV)/bin/uv
+LOCK_FLAGS := --quiet --universal --python-version 3.11 --generate-hashes --custom-compile-command 'make lock' \
+              $(if $(UPGRADE),--upgrade)
+.PHONY: lock
+$(UV):
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+lock: $(UV)
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) --extra test -o requirements/test.txt
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -c requirements/test.txt -o requirements/runtime.txt
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -c requirements/test.txt --extra bundle -o requirements/bundle.txt
+
+## The wheel (and source archive) in dist/, for `pip install` or `pipx install` (docs/install.md).
+.PHONY: wheel
+wheel: $(STAMP)
+	$(PY) -m build --no-isolation --outdir dist .
+
+## The desktop bundle: a one-folder application in dist/infusion-monitor/ that needs no Python
+## (PyInstaller; packaging/infusion-monitor.spec). Not part of make test: a few minutes.
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+$(BUNDLE_STAMP): $(STAMP) requirements/bundle.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/bundle.txt
+	@touch $(BUNDLE_STAMP)
+.PHONY: bundle bundle-check
+bundle: $(BUNDLE_STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/infusion-monitor.spec
+## Runs the bundled record and infusion-sim, and opens the bundled review offscreen.
+bundle-check:
+	sh scripts/bundle-check.sh dist/infusion-monitor
+
+## The application menu entry and icon for this user (XDG folders; `make uninstall-desktop`).
+.PHONY: install-desktop uninstall-desktop
+install-desktop: $(STAMP)
+	sh scripts/install-desktop.sh install $(abspath $(VENV)/bin/infusion-monitor)
+uninstall-desktop:
+	sh scripts/install-desktop.sh uninstall
 
 ## Benchmarks (issue 7): decode speed, latency, CPU, memory, start-up, review and export
 ## against their targets; prints one table and writes docs/BENCHMARKS.md (~12 min, not part of make test).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 from dataclasses import dataclass
 
 import serial
@@ -43,12 +44,17 @@ class PortInfo:
 def list_serial_ports() -> list[PortInfo]:
     """Serial ports this computer has, with description and USB VID:PID."""
     ports = []
-    for p in sorted(list_ports.comports(), key=lambda p: p.device):
+    for p in sorted(list_ports.comports(), key=lambda p: _natural_order(p.device)):
         usb_id = f"{p.vid:04X}:{p.pid:04X}" if p.vid is not None and p.pid is not None else ""
         ports.append(
             PortInfo(p.device, _description(p.description), usb_id, p.serial_number or "")
         )
     return ports
+
+
+def _natural_order(device: str) -> tuple[tuple[int, int | str], ...]:
+    """COM2 before COM10, /dev/ttyUSB2 before /dev/ttyUSB10: numbers compared as numbers."""
+    return tuple((1, int(part)) if part.isdigit() else (0, part) for part in re.split(r"(\d+)", device))
 
 
 def _description(text: str | None) -> str:
@@ -94,7 +100,8 @@ def describe_open_error(url: str, exc: BaseException) -> str:
             f"Permission denied opening {url}. Add your user to the 'dialout' group "
             "(sudo usermod -aG dialout $USER), then log out and back in."
         )
-    if code == errno.EBUSY or "exclusively lock" in text or "busy" in text.lower():
+    # Windows opens a COM port for one program at a time and says "Access is denied" to the next.
+    if code == errno.EBUSY or "exclusively lock" in text or "busy" in text.lower() or "Access is denied" in text:
         return (
             f"{url} is in use by another program. Close the other program "
             "(or the other monitor session) and try again."

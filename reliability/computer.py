@@ -350,10 +350,10 @@ def _controller(argv: list[str]) -> int:
                 _mount("--make-private", str(folder))
                 subprocess.run(["umount", "-l", str(folder)], check=True, capture_output=True)
                 _mount("-t", "tmpfs", "-o", options + ",ro", "tmpfs", str(folder))
-            elif word == "ro":
-                _mount("-o", "remount,ro", str(folder))
-            elif word == "rw":
-                _mount("-o", "remount,rw", str(folder))
+            elif word in ("ro", "rw"):
+                # Only the flag: mount would otherwise repeat the options it reads back (uid=...),
+                # which a user namespace (unshare -rm, a non-root user) refuses as invalid.
+                _mount("--options-mode", "ignore", "-o", f"remount,{word}", str(folder))
             elif word == "stop":
                 break
             else:

@@ -26,6 +26,7 @@ from monitor.trends import TrendStore
 from ui.alarm_dialogs import confirm_start_despite
 from ui.alarm_presenter import AlarmPresenter
 from ui.alarm_sound import AlarmSound
+from ui.app_identity import set_app_identity
 from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
@@ -182,6 +183,7 @@ def run_live(
         keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Infusion Room Monitor")
+        set_app_identity(app)
         if bed is None:
             choice = choose_connection(list_ports)
             if choice is None:

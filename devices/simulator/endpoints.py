@@ -12,18 +12,20 @@ import logging
 import os
 import select
 import socket
-import termios
 import time
-import tty
+from types import ModuleType
 from typing import Protocol
 
 from devices.protocols import LineSettings
-from devices.transport import open_port
+from devices.transport import PortError, open_port
 
 log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_S = 0.5
 PTY_RESET_INTERVAL_S = 0.2  # real seconds between resets of a pty's speed (see PtyEndpoint)
+NO_PTY = ("The simulator's pseudo-terminal (--pty, the default) needs Linux or macOS. On Windows use "
+          "--tcp 127.0.0.1:4001 and open socket://127.0.0.1:4001, or --port COM5 with a null-modem cable "
+          "(or a virtual COM port pair) to the program's port.")
 
 
 class Endpoint(Protocol):
@@ -52,6 +54,7 @@ class PtyEndpoint:
     """
 
     def __init__(self) -> None:
+        self._termios, tty = _pty_modules()
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)  # no echo, no line editing: a byte is a byte
         os.set_blocking(self._master, False)
@@ -71,6 +74,7 @@ class PtyEndpoint:
         if now < self._next_reset:
             return
         self._next_reset = now + PTY_RESET_INTERVAL_S
+        termios = self._termios
         try:
             attrs = termios.tcgetattr(self._slave)
             if attrs[4] != termios.B38400 or attrs[5] != termios.B38400:
@@ -124,6 +128,19 @@ class PtyEndpoint:
                 pass
 
 
+def _pty_modules() -> tuple[ModuleType, ModuleType]:
+    """termios and tty, which only POSIX systems have: imported when a pty is made, so the
+    in-process simulator and the TCP and serial endpoints also run on Windows."""
+    try:
+        import termios
+        import tty
+    except ImportError:
+        raise PortError(NO_PTY) from None
+    if not hasattr(os, "openpty"):
+        raise PortError(NO_PTY)
+    return termios, tty
+
+
 class TcpEndpoint:
     """A serial device server: listens on HOST:PORT and serves one host at a time."""
 
@@ -144,8 +161,8 @@ class TcpEndpoint:
         if self.accepting:
             self._listen_again()
         watch = ([self._listener] if self._listener else []) + ([self._client] if self._client else [])
-        if not watch:
-            select.select([], [], [], max(0.0, timeout))
+        if not watch:  # held down: wait as a read would (Windows' select refuses three empty lists)
+            time.sleep(max(0.0, timeout))
             return b""
         ready, _, _ = select.select(watch, [], [], max(0.0, timeout))
         if self._listener is not None and self._listener in ready:

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from monitor.review import RecordingOpenError
+from ui.app_identity import set_app_identity
 from ui.review.library import LibraryWindow
 from ui.review.review_window import ReviewWindow, open_review
 
@@ -27,7 +28,7 @@ def run_review(path_or_folder: Path | None, folder_default: Path, theme: str | N
     ``theme`` defaults to the one the dashboard last used.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Infusion Room Monitor")
+    set_app_identity(app)
     if theme is None:
         from ui.dashboard.window import remembered_theme
 
