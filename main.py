@@ -37,6 +37,7 @@ from monitor.readings import DeviceStatus
 from monitor.recording import RecordingError, SessionRecorder
 from monitor.session import InfusionSession
 from monitor.storage import default_recordings_dir, recording_name
+from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
@@ -286,6 +287,11 @@ def run_live(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [SOUND_CHILD_FLAG]:  # this program, bundled, started as its own sound process
+        from ui.sound.child import main as sound_process
+
+        sound_process(argv[1:])  # never returns
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

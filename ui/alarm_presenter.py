@@ -14,7 +14,7 @@ reads the engine and updates, only where something changed:
   limits (and the limit of each active alarm on a plotted parameter);
 - the audio-pause symbol and countdown in the bar; the pause button then ends
   the pause;
-- the sound: ``AlarmSound.play(engine.should_sound())``.
+- the sound: ``sound.play(engine.should_sound())`` (ui/sound: a supervised sound process).
 
 The presenter never advances the engine (``tick`` belongs to the app, which
 records what it returns) and never records: operator actions go through
@@ -38,10 +38,10 @@ from monitor.alarms.model import AlarmCondition, AlarmEvent, AlarmKind, AlarmSta
 from monitor.alarms.settings import Profile
 from monitor.readings import Parameter
 from ui.alarm_dialogs import LimitsDialog
-from ui.alarm_sound import AlarmSound
 from ui.dashboard.shortcuts import key as shortcut_key
 from ui.dashboard.shortcuts import with_key
 from ui.dashboard.theme import SIZE_TILE_NOTE, Theme, get_theme
+from ui.sound.adapter import Annunciator
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ class AlarmPresenter(QObject):
         self,
         engine: AlarmEngine,
         window: Any,  # DashboardWindow
-        sound: AlarmSound | None = None,
+        sound: Annunciator | None = None,
         *,
         operator: str | Callable[[], str] = "",
         refresh_ms: int = REFRESH_MS,

@@ -27,7 +27,7 @@ from monitor.alarms import (
     load_profile,
 )
 from monitor.clock import Clock
-from monitor.core import ArrivalClock, MonitoringCore, OperatorAction, RecordingStatus
+from monitor.core import ArrivalClock, DisplayStatus, MonitoringCore, OperatorAction, RecordingStatus
 from monitor.latest import LatestValues
 from monitor.readings import DeviceStatus, LinkEvent, Parameter, Reading
 from monitor.recording import RecordingError, SessionRecorder
@@ -35,10 +35,10 @@ from monitor.session import InfusionSession, SessionError
 from monitor.trends import TrendStore
 from ui.alarm_dialogs import confirm_start_despite
 from ui.alarm_presenter import AlarmPresenter
-from ui.alarm_sound import AlarmSound
 from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
+from ui.sound.adapter import SupervisedSound
 
 log = logging.getLogger(__name__)
 TICK_MS = 500  # alarm timers and the scenario timeline; readings themselves are pushed
@@ -70,6 +70,7 @@ class LiveSession(QObject):
         self.core: MonitoringCore | None = None
         self.window: DashboardWindow | None = None
         self.presenter: AlarmPresenter | None = None
+        self.sound: SupervisedSound | None = None
         self._scenario_s = 0.0
 
     @property
@@ -117,6 +118,8 @@ class LiveSession(QObject):
     def stop(self, end_reason: str) -> None:
         if self.presenter is not None:
             self.presenter.stop()
+        if self.sound is not None:
+            self.sound.close()  # the sound process ends with the session
         if self.driver is not None:
             self.driver.stop()
         if self.simulator is not None:
@@ -202,7 +205,7 @@ def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWi
 def _connect_alarm_signals(live: LiveSession, window: DashboardWindow) -> None:
     """Sound, alarm bar, flashing tiles and the nurse's alarm actions; all logged."""
     core = live.core
-    sound = AlarmSound(window)
+    sound = SupervisedSound(window, on_display=lambda frozen, seconds: core.post(DisplayStatus(frozen, seconds)))
     sound.unavailable.connect(lambda message: core.on_audio(False, message))
     sound.restored.connect(lambda: core.on_audio(True))
     presenter = AlarmPresenter(core.engine, window, sound)
@@ -211,7 +214,7 @@ def _connect_alarm_signals(live: LiveSession, window: DashboardWindow) -> None:
     window.limits_requested.connect(lambda: presenter.limits_dialog(on_events=core.keep).exec())
     sound.check()
     presenter.start()
-    live.presenter = presenter
+    live.presenter, live.sound = presenter, sound
 
 
 def _recording_text(live: LiveSession) -> str:

@@ -1,0 +1,346 @@
+"""Starts, feeds and watches the sound process (``ui.sound.child``): the dashboard's side.
+
+No Qt, and nothing of the audio stack: whatever happens to the sound process
+(a crash in the sound server's libraries, ``kill -9``, a hang), this process
+goes on monitoring. Thread-safe: :meth:`SoundSupervisor.play` and
+:meth:`~SoundSupervisor.heartbeat` may be called from any thread and never
+block on the child (writes go to a non-blocking pipe; one that would block is
+dropped and counted as a hang).
+
+A thread of its own pings the child every 0.5 s. A child that exits (any exit
+code or signal), or stays silent for :data:`HANG_S` (or does not start within
+:data:`START_S`), is reported as ``failed``, killed if need be, and replaced:
+at once, then after 0.5, 1, 2 and 3 s while new children keep failing within
+:data:`STABLE_S` of their start, and every 30 s after ten such failures in a
+row. A new child is told what is sounding (it plays it at once) and what the
+last child knew of the display.
+
+What the dashboard hears, as :class:`SoundEvent` values passed to ``on_event``
+from the supervisor's threads (never from the caller's):
+
+- ``available``: the first child's output can play (``text`` names it);
+- ``unavailable``: the output cannot play (``text``: the sentence for the
+  AUDIO_UNAVAILABLE alarm), or says so with a new reason;
+- ``failed``: the child died or hung (``text``: the sentence); a new one is coming;
+- ``restored``: sound plays again after ``unavailable`` or ``failed``;
+- ``display_frozen`` (``seconds``: the heartbeat's silence so far) and
+  ``display_recovered`` (``seconds``: how long the display was frozen): the
+  child's display watchdog, each once per freeze.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ui.sound.protocol import Message, child_command, child_env, decode, encode, priority_name, unavailable_text
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUTPUT = "qt"  # the sound card; bench/silent_sound.py sets "null"
+PING_S = 0.5
+HANG_S = 3.0  # no line from the child for this long: hung
+START_S = 15.0  # a new child must say hello within this (a loaded PC imports slowly)
+STABLE_S = 10.0  # a child that ran this long resets the back-off
+BACKOFF_S = (0.0, 0.5, 1.0, 2.0, 3.0)
+GIVE_UP_AFTER = 10  # quick failures in a row before restarts slow down ...
+SLOW_RESTART_S = 30.0  # ... to this
+
+
+@dataclass(frozen=True, slots=True)
+class SoundEvent:
+    kind: str  # available | unavailable | failed | restored | display_frozen | display_recovered
+    text: str = ""
+    seconds: float | None = None
+
+
+class _Child:
+    """One sound process and what the supervisor knows of it."""
+
+    def __init__(self, proc: subprocess.Popen, now: float) -> None:
+        self.proc = proc
+        self.pid = proc.pid
+        self.started = self.heard = now
+        self.ready = False
+        self.hung: str | None = None  # why it is being killed
+        self.eof = threading.Event()
+
+
+class SoundSupervisor:
+    def __init__(
+        self,
+        output: str | None = None,
+        on_event: Callable[[SoundEvent], None] | None = None,
+        *,
+        command: Callable[[str], list[str]] = child_command,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.output = output or DEFAULT_OUTPUT
+        self._on_event = on_event or (lambda event: None)
+        self._command = command
+        self._now = monotonic
+        self._lock = threading.Lock()  # guards the state below and every write to the child
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._child: _Child | None = None
+        self._priority: str | None = None
+        self._last_heartbeat: float | None = None
+        self._frozen_since: float | None = None  # the last heartbeat before the display froze
+        self._state: str | None = None  # available | unavailable | failed (None: nothing said yet)
+        self.problem: str | None = None  # the sentence while sound cannot play
+        self._failures = 0  # children in a row that failed before STABLE_S
+        self._delay = 0.0
+        self._seq = 0
+        self.started = 0  # children started
+        self.hangs = 0  # children killed because they stopped responding (or reading)
+
+    # -- for the dashboard ------------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        child = self._child
+        return child.pid if child is not None and child.proc.poll() is None else None
+
+    @property
+    def available(self) -> bool:
+        return self._state == "available"
+
+    @property
+    def priority(self) -> str | None:
+        return self._priority
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sound-supervisor", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """End the child (asked to quit, killed after ``timeout_s``) and stop restarting it."""
+        with self._lock:
+            self._stopping = True
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout_s + 2.0)
+
+    def play(self, priority: object) -> None:
+        """Sound this priority ("high" | "medium" | "low" | a Priority), or nothing; only changes are sent."""
+        name = priority_name(priority)
+        with self._lock:
+            if name == self._priority:
+                return
+            self._priority = name
+            if self._child is not None:
+                self._send(self._child, "play", priority=name)
+
+    def heartbeat(self) -> None:
+        """The GUI thread is alive: call only from a timer of the GUI thread's event loop."""
+        with self._lock:
+            self._last_heartbeat = self._now()
+            if self._child is not None:
+                self._send(self._child, "heartbeat")
+
+    # -- the supervisor's thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping:
+            child = self._child
+            if child is None:
+                if not self._wake.wait(self._delay):
+                    self._spawn()
+                self._wake.clear()
+                continue
+            if child.eof.is_set() or child.proc.poll() is not None:
+                self._bury(child)
+                continue
+            why = self._hang(child)
+            if why is not None:
+                self._kill(child, why)
+                continue
+            with self._lock:
+                self._seq += 1
+                self._send(child, "ping", seq=self._seq)
+            self._wake.wait(PING_S)
+            self._wake.clear()
+        self._end_child()
+
+    def _spawn(self) -> None:
+        try:
+            proc = subprocess.Popen(
+                self._command(self.output), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(),
+                close_fds=True, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+            )
+        except OSError as exc:
+            log.error("the alarm sound process cannot start: %s", exc)
+            self._failed(f"the sound process cannot start ({exc.strerror or exc})")
+            self._delay = self._next_delay(stable=False)
+            return
+        try:
+            os.set_blocking(proc.stdin.fileno(), False)
+        except OSError:  # Windows before Python 3.12: a hung child is still found by its silence
+            log.warning("the sound process's input cannot be made non-blocking")
+        child = _Child(proc, self._now())
+        threading.Thread(target=self._read, args=(child,), name=f"sound-output-{proc.pid}", daemon=True).start()
+        with self._lock:
+            self._child = child
+            self.started += 1
+            self._send(child, "play", priority=self._priority)  # a new child plays what was sounding
+            if self._last_heartbeat is not None:
+                since = self._frozen_since if self._frozen_since is not None else self._last_heartbeat
+                self._send(child, "display", silent_s=round(self._now() - since, 3),
+                           frozen=self._frozen_since is not None)
+        log.info("alarm sound process %d started (output %s)", proc.pid, self.output)
+
+    def _hang(self, child: _Child) -> str | None:
+        if child.hung is not None:
+            return child.hung
+        now = self._now()
+        if not child.ready and now - child.started > START_S:
+            return f"it did not start within {START_S:g} s"
+        if child.ready and now - child.heard > HANG_S:
+            return f"it stopped responding for {HANG_S:g} s"
+        return None
+
+    def _kill(self, child: _Child, why: str) -> None:
+        log.error("alarm sound process %d hangs (%s): killing it", child.pid, why)
+        child.hung = why
+        self.hangs += 1
+        child.proc.kill()
+        child.eof.wait(2.0)
+
+    def _bury(self, child: _Child) -> None:
+        """The child is gone: say so and plan the next one."""
+        try:
+            code = child.proc.wait(2.0)
+        except subprocess.TimeoutExpired:  # its output ended but it lives on: make sure
+            child.proc.kill()
+            code = child.proc.wait()
+        with self._lock:
+            self._child = None
+        if self._stopping:
+            return
+        how = child.hung or (f"killed by {_signal_name(-code)}" if code < 0 else f"exit code {code}")
+        log.error("alarm sound process %d ended (%s); starting a new one", child.pid, how)
+        stable = child.ready and self._now() - child.started >= STABLE_S
+        self._failed(f"the sound process stopped ({how}) and is being restarted")
+        self._delay = self._next_delay(stable)
+
+    def _next_delay(self, stable: bool) -> float:
+        self._failures = 1 if stable else self._failures + 1
+        if self._failures > GIVE_UP_AFTER:
+            return SLOW_RESTART_S
+        return BACKOFF_S[min(self._failures, len(BACKOFF_S)) - 1]
+
+    def _end_child(self) -> None:
+        with self._lock:
+            child, self._child = self._child, None
+            if child is not None:
+                self._send(child, "quit")
+        if child is None:
+            return
+        try:
+            child.proc.stdin.close()  # end of input: the child exits even if it missed "quit"
+        except OSError:
+            pass
+        try:
+            child.proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            log.warning("alarm sound process %d did not quit: killing it", child.pid)
+            child.proc.kill()
+            child.proc.wait()
+
+    # -- talking to the child -------------------------------------------------------------------------
+
+    def _send(self, child: _Child, op: str, **fields: object) -> None:
+        """Hold ``_lock``. Never blocks: a full pipe means the child stopped reading (a hang)."""
+        if child.hung is not None:
+            return
+        try:
+            os.write(child.proc.stdin.fileno(), encode(op, **fields))
+        except BlockingIOError:
+            child.hung = "it stopped reading its input"
+            self._wake.set()
+        except (OSError, ValueError):  # it died (broken pipe) or was buried (closed): the reader says so
+            self._wake.set()
+
+    def _read(self, child: _Child) -> None:
+        """A thread per child: its messages until its output ends."""
+        try:
+            for line in child.proc.stdout:
+                message = decode(line)
+                child.heard = self._now()
+                if message is not None and child is self._child:
+                    self._on_message(child, message)
+        except (OSError, ValueError):
+            log.exception("reading the sound process's output failed")
+        finally:
+            child.eof.set()
+            self._wake.set()
+
+    def _on_message(self, child: _Child, message: Message) -> None:
+        op = message["op"]
+        if op == "hello":
+            child.ready = True
+            log.info("alarm sound process %d ready: %s", child.pid, message.get("text"))
+            self._sound(bool(message.get("available")), str(message.get("text") or ""))
+        elif op == "sound":
+            self._sound(bool(message.get("available")), str(message.get("text") or ""))
+        elif op == "display":
+            self._display(bool(message.get("frozen")), message)
+        elif op != "pong":
+            log.warning("sound process %d: ignored unknown message %r", child.pid, message)
+
+    def _sound(self, available: bool, text: str) -> None:
+        with self._lock:
+            before, self._state = self._state, "available" if available else "unavailable"
+            if available:
+                kind = "available" if before is None else "restored" if before != "available" else None
+                self.problem = None
+            else:
+                kind = None if (before, self.problem) == ("unavailable", text) else "unavailable"
+                self.problem = text
+        if kind is not None:
+            self._emit(SoundEvent(kind, text))
+
+    def _failed(self, reason: str) -> None:
+        with self._lock:
+            self._state, self.problem = "failed", unavailable_text(reason)
+        self._emit(SoundEvent("failed", self.problem))
+
+    def _display(self, frozen: bool, message: Message) -> None:
+        with self._lock:
+            was = self._frozen_since is not None
+            if frozen and not was:
+                self._frozen_since = self._last_heartbeat
+            elif not frozen:
+                self._frozen_since = None
+        if frozen and not was:
+            seconds = float(message.get("silent_s") or 0.0)
+            log.error("display frozen: no heartbeat from the GUI thread for %.1f s", seconds)
+            self._emit(SoundEvent("display_frozen", seconds=seconds))
+        elif not frozen and was:
+            seconds = float(message.get("frozen_s") or 0.0)
+            log.warning("display responds again: it was frozen for %.1f s", seconds)
+            self._emit(SoundEvent("display_recovered", seconds=seconds))
+
+    def _emit(self, event: SoundEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # a listener's bug must not stop the supervision
+            log.exception("sound supervisor: a listener failed on %s", event)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+__all__ = ["DEFAULT_OUTPUT", "SoundEvent", "SoundSupervisor"]
