@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 DEFAULT_OUTPUT = "qt"  # the sound card; bench/silent_sound.py sets "null"
 PING_S = 0.5
 HANG_S = 3.0  # no line from the child for this long: hung
+HELD_UP_S = 1.0  # the supervisor's own loop late by more than this: it, not the child, was held up
 START_S = 15.0  # a new child must say hello within this (a loaded PC imports slowly)
 STABLE_S = 10.0  # a child that ran this long resets the back-off
 BACKOFF_S = (0.0, 0.5, 1.0, 2.0, 3.0)
@@ -100,6 +101,7 @@ class SoundSupervisor:
         self._seq = 0
         self.started = 0  # children started
         self.hangs = 0  # children killed because they stopped responding (or reading)
+        self.heartbeats = 0  # sent by the GUI thread
 
     # -- for the dashboard ------------------------------------------------------------------------
 
@@ -143,14 +145,19 @@ class SoundSupervisor:
         """The GUI thread is alive: call only from a timer of the GUI thread's event loop."""
         with self._lock:
             self._last_heartbeat = self._now()
+            self.heartbeats += 1
             if self._child is not None:
                 self._send(self._child, "heartbeat")
 
     # -- the supervisor's thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
+        pinged: tuple[_Child, float] | None = None  # the child pinged last, and when
         while not self._stopping:
             child = self._child
+            if pinged is not None and pinged[0] is child:
+                self._unless_held_up(child, pinged[1])
+            pinged = None
             if child is None:
                 if not self._wake.wait(self._delay):
                     self._spawn()
@@ -166,9 +173,18 @@ class SoundSupervisor:
             with self._lock:
                 self._seq += 1
                 self._send(child, "ping", seq=self._seq)
+            pinged = (child, self._now())
             self._wake.wait(PING_S)
             self._wake.clear()
         self._end_child()
+
+    def _unless_held_up(self, child: _Child, pinged_at: float) -> None:
+        """If this process was held up since the last ping (stopped, or its GUI thread held the
+        interpreter), the child's answers wait unread in the pipe: its silence proves nothing yet."""
+        late = self._now() - pinged_at - PING_S
+        if late > HELD_UP_S:
+            log.warning("the sound supervisor was held up for %.1f s", late + PING_S)
+            child.heard = max(child.heard, self._now())
 
     def _spawn(self) -> None:
         try:
