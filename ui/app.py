@@ -205,6 +205,7 @@ def _connect_signals(live: LiveSession, bridge: EventBridge, window: DashboardWi
 def _connect_alarm_signals(live: LiveSession, window: DashboardWindow) -> None:
     """Sound, alarm bar, flashing tiles and the nurse's alarm actions; all logged."""
     core = live.core
+    # the sound process's display watchdog reports from a thread of its own: core.post takes any thread
     sound = SupervisedSound(window, on_display=lambda frozen, seconds: core.post(DisplayStatus(frozen, seconds)))
     sound.unavailable.connect(lambda message: core.on_audio(False, message))
     sound.restored.connect(lambda: core.on_audio(True))

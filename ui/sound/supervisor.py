@@ -7,7 +7,9 @@ goes on monitoring. Thread-safe: :meth:`SoundSupervisor.play` and
 block on the child (writes go to a non-blocking pipe; one that would block is
 dropped and counted as a hang).
 
-A thread of its own pings the child every 0.5 s. A child that exits (any exit
+The policy is here; the mechanics of one process (its pipes, its reading
+thread, how it ended) are in ``ui.sound.process``. A thread of its own pings the
+child every 0.5 s. A child that exits (any exit
 code or signal), or stays silent for :data:`HANG_S` (or does not start within
 :data:`START_S`), is reported as ``failed``, killed if need be, and replaced:
 at once, then after 0.5, 1, 2 and 3 s while new children keep failing within
@@ -31,15 +33,13 @@ from the supervisor's threads (never from the caller's):
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ui.sound.protocol import Message, child_command, child_env, decode, encode, priority_name, unavailable_text
+from ui.sound.process import QUIT_S, SoundProcess
+from ui.sound.protocol import Message, child_command, priority_name, unavailable_text
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +61,6 @@ class SoundEvent:
     seconds: float | None = None
 
 
-class _Child:
-    """One sound process and what the supervisor knows of it."""
-
-    def __init__(self, proc: subprocess.Popen, now: float) -> None:
-        self.proc = proc
-        self.pid = proc.pid
-        self.started = self.heard = now
-        self.ready = False
-        self.hung: str | None = None  # why it is being killed
-        self.eof = threading.Event()
-
-
 class SoundSupervisor:
     def __init__(
         self,
@@ -90,7 +78,7 @@ class SoundSupervisor:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._stopping = False
-        self._child: _Child | None = None
+        self._child: SoundProcess | None = None
         self._priority: str | None = None
         self._last_heartbeat: float | None = None
         self._frozen_since: float | None = None  # the last heartbeat before the display froze
@@ -108,7 +96,7 @@ class SoundSupervisor:
     @property
     def pid(self) -> int | None:
         child = self._child
-        return child.pid if child is not None and child.proc.poll() is None else None
+        return child.pid if child is not None and child.running else None
 
     @property
     def available(self) -> bool:
@@ -123,13 +111,13 @@ class SoundSupervisor:
             self._thread = threading.Thread(target=self._run, name="sound-supervisor", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout_s: float = 2.0) -> None:
-        """End the child (asked to quit, killed after ``timeout_s``) and stop restarting it."""
+    def stop(self) -> None:
+        """Stop restarting, and end the child: asked to quit, killed if it is still there after 2 s."""
         with self._lock:
             self._stopping = True
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout_s + 2.0)
+            self._thread.join(3 * QUIT_S)
 
     def play(self, priority: object) -> None:
         """Sound this priority ("high" | "medium" | "low" | a Priority), or nothing; only changes are sent."""
@@ -139,7 +127,7 @@ class SoundSupervisor:
                 return
             self._priority = name
             if self._child is not None:
-                self._send(self._child, "play", priority=name)
+                self._child.send("play", priority=name)
 
     def heartbeat(self) -> None:
         """The GUI thread is alive: call only from a timer of the GUI thread's event loop."""
@@ -147,12 +135,12 @@ class SoundSupervisor:
             self._last_heartbeat = self._now()
             self.heartbeats += 1
             if self._child is not None:
-                self._send(self._child, "heartbeat")
+                self._child.send("heartbeat")
 
     # -- the supervisor's thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        pinged: tuple[_Child, float] | None = None  # the child pinged last, and when
+        pinged: tuple[SoundProcess, float] | None = None  # the child pinged last, and when
         while not self._stopping:
             child = self._child
             if pinged is not None and pinged[0] is child:
@@ -163,7 +151,7 @@ class SoundSupervisor:
                     self._spawn()
                 self._wake.clear()
                 continue
-            if child.eof.is_set() or child.proc.poll() is not None:
+            if not child.running:
                 self._bury(child)
                 continue
             why = self._hang(child)
@@ -172,13 +160,13 @@ class SoundSupervisor:
                 continue
             with self._lock:
                 self._seq += 1
-                self._send(child, "ping", seq=self._seq)
+                child.send("ping", seq=self._seq)
             pinged = (child, self._now())
             self._wake.wait(PING_S)
             self._wake.clear()
         self._end_child()
 
-    def _unless_held_up(self, child: _Child, pinged_at: float) -> None:
+    def _unless_held_up(self, child: SoundProcess, pinged_at: float) -> None:
         """If this process was held up since the last ping (stopped, or its GUI thread held the
         interpreter), the child's answers wait unread in the pipe: its silence proves nothing yet."""
         late = self._now() - pinged_at - PING_S
@@ -188,32 +176,22 @@ class SoundSupervisor:
 
     def _spawn(self) -> None:
         try:
-            proc = subprocess.Popen(
-                self._command(self.output), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(),
-                close_fds=True, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-            )
+            child = SoundProcess(self._command(self.output), self._now, self._wake, self._on_message)
         except OSError as exc:
             log.error("the alarm sound process cannot start: %s", exc)
             self._failed(f"the sound process cannot start ({exc.strerror or exc})")
             self._delay = self._next_delay(stable=False)
             return
-        try:
-            os.set_blocking(proc.stdin.fileno(), False)
-        except OSError:  # Windows before Python 3.12: a hung child is still found by its silence
-            log.warning("the sound process's input cannot be made non-blocking")
-        child = _Child(proc, self._now())
-        threading.Thread(target=self._read, args=(child,), name=f"sound-output-{proc.pid}", daemon=True).start()
         with self._lock:
             self._child = child
             self.started += 1
-            self._send(child, "play", priority=self._priority)  # a new child plays what was sounding
+            child.send("play", priority=self._priority)  # a new child plays what was sounding
             if self._last_heartbeat is not None:
                 since = self._frozen_since if self._frozen_since is not None else self._last_heartbeat
-                self._send(child, "display", silent_s=round(self._now() - since, 3),
-                           frozen=self._frozen_since is not None)
-        log.info("alarm sound process %d started (output %s)", proc.pid, self.output)
+                child.send("display", silent_s=round(self._now() - since, 3), frozen=self._frozen_since is not None)
+        log.info("alarm sound process %d started (output %s)", child.pid, self.output)
 
-    def _hang(self, child: _Child) -> str | None:
+    def _hang(self, child: SoundProcess) -> str | None:
         if child.hung is not None:
             return child.hung
         now = self._now()
@@ -223,25 +201,18 @@ class SoundSupervisor:
             return f"it stopped responding for {HANG_S:g} s"
         return None
 
-    def _kill(self, child: _Child, why: str) -> None:
+    def _kill(self, child: SoundProcess, why: str) -> None:
         log.error("alarm sound process %d hangs (%s): killing it", child.pid, why)
-        child.hung = why
         self.hangs += 1
-        child.proc.kill()
-        child.eof.wait(2.0)
+        child.kill(why)
 
-    def _bury(self, child: _Child) -> None:
+    def _bury(self, child: SoundProcess) -> None:
         """The child is gone: say so and plan the next one."""
-        try:
-            code = child.proc.wait(2.0)
-        except subprocess.TimeoutExpired:  # its output ended but it lives on: make sure
-            child.proc.kill()
-            code = child.proc.wait()
+        how = child.reap()
         with self._lock:
             self._child = None
         if self._stopping:
             return
-        how = child.hung or (f"killed by {_signal_name(-code)}" if code < 0 else f"exit code {code}")
         log.error("alarm sound process %d ended (%s); starting a new one", child.pid, how)
         stable = child.ready and self._now() - child.started >= STABLE_S
         self._failed(f"the sound process stopped ({how}) and is being restarted")
@@ -256,50 +227,14 @@ class SoundSupervisor:
     def _end_child(self) -> None:
         with self._lock:
             child, self._child = self._child, None
-            if child is not None:
-                self._send(child, "quit")
-        if child is None:
-            return
-        try:
-            child.proc.stdin.close()  # end of input: the child exits even if it missed "quit"
-        except OSError:
-            pass
-        try:
-            child.proc.wait(2.0)
-        except subprocess.TimeoutExpired:
-            log.warning("alarm sound process %d did not quit: killing it", child.pid)
-            child.proc.kill()
-            child.proc.wait()
+        if child is not None:
+            child.end()
 
-    # -- talking to the child -------------------------------------------------------------------------
+    # -- what the child says (its reading thread) -------------------------------------------------------
 
-    def _send(self, child: _Child, op: str, **fields: object) -> None:
-        """Hold ``_lock``. Never blocks: a full pipe means the child stopped reading (a hang)."""
-        if child.hung is not None:
-            return
-        try:
-            os.write(child.proc.stdin.fileno(), encode(op, **fields))
-        except BlockingIOError:
-            child.hung = "it stopped reading its input"
-            self._wake.set()
-        except (OSError, ValueError):  # it died (broken pipe) or was buried (closed): the reader says so
-            self._wake.set()
-
-    def _read(self, child: _Child) -> None:
-        """A thread per child: its messages until its output ends."""
-        try:
-            for line in child.proc.stdout:
-                message = decode(line)
-                child.heard = self._now()
-                if message is not None and child is self._child:
-                    self._on_message(child, message)
-        except (OSError, ValueError):
-            log.exception("reading the sound process's output failed")
-        finally:
-            child.eof.set()
-            self._wake.set()
-
-    def _on_message(self, child: _Child, message: Message) -> None:
+    def _on_message(self, child: SoundProcess, message: Message) -> None:
+        if self._child not in (None, child):
+            return  # one already replaced
         op = message["op"]
         if op == "hello":
             child.ready = True
@@ -350,13 +285,6 @@ class SoundSupervisor:
             self._on_event(event)
         except Exception:  # a listener's bug must not stop the supervision
             log.exception("sound supervisor: a listener failed on %s", event)
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 __all__ = ["DEFAULT_OUTPUT", "SoundEvent", "SoundSupervisor"]
