@@ -133,27 +133,37 @@ def read_messages(stream: BinaryIO, deliver: Callable[[Message, float], None], e
         end()
 
 
-def protocol_output() -> BinaryIO:
-    """The protocol's own copy of standard output; fd 1 then goes to stderr, so nothing a
-    library prints (Qt's warnings, a C library's printf) can mix into the protocol."""
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    return out
+def protocol_pipes() -> tuple[BinaryIO, BinaryIO]:
+    """(input, output) of the protocol: file descriptors 0 and 1 themselves, which are the
+    dashboard's pipes even where ``sys.stdout`` is None (a windowed bundle). Output is a copy
+    of fd 1, and fd 1 then goes to stderr, so nothing a library prints (Qt's warnings, a C
+    library's printf) can mix into the protocol."""
+    out = open(os.dup(1), "wb", buffering=0)  # noqa: SIM115 - open for the life of the process
+    try:
+        os.dup2(2, 1)
+    except OSError:  # no stderr (a windowed bundle): leave fd 1, which nothing else writes to
+        pass
+    return open(0, "rb", closefd=False), out
+
+
+def _log_handler() -> logging.Handler:
+    """The dashboard's stderr, which the sound process shares; nowhere if there is none."""
+    return logging.StreamHandler(sys.stderr) if sys.stderr is not None else logging.NullHandler()
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
     parser = argparse.ArgumentParser(prog="infusion-monitor sound process")
     parser.add_argument("--output", default="qt", help="qt (the sound card), null, or jsonl:PATH (tests)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+    logging.basicConfig(level=logging.WARNING, handlers=[_log_handler()],
                         format="%(asctime)s sound process %(process)d %(levelname)s %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the dashboard, which then ends this
     QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false")  # optional codecs, at every start
     factory, follow_devices = output_factory(args.output)
-    out = protocol_output()
+    inp, out = protocol_pipes()
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
     child = SoundChild(BurstPlayer(output_factory=factory, watch_devices=follow_devices), out.write)
-    reader = threading.Thread(target=read_messages, args=(sys.stdin.buffer, child.received.emit, child.ended.emit),
+    reader = threading.Thread(target=read_messages, args=(inp, child.received.emit, child.ended.emit),
                               name="sound-input", daemon=True)
     reader.start()
     child.start()
