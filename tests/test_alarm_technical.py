@@ -293,7 +293,7 @@ def test_a_frozen_display_is_a_high_alarm_that_breaks_through_a_pause_and_says_h
     bench.do("on_display", True, 2.1)  # the sound process's watchdog: no heartbeat for 2.1 s
     state = bench.state(AlarmCondition.DISPLAY_FROZEN)
     assert state.priority is Priority.HIGH and state.kind is AlarmKind.TECHNICAL
-    assert state.message == "Display frozen: the screen has not responded for 2.1 s. Check the patient."
+    assert state.message == "Display frozen for 2.1 s: check the patient."
     assert bench.engine.should_sound() is Priority.HIGH  # a pause does not silence it
     bench.advance(3)
     bench.do("on_display", False, 5.23)

@@ -281,8 +281,7 @@ class DisplayWatch(SwitchWatch):
 
     def report(self, frozen: bool, seconds: float, now: float) -> None:
         if frozen:
-            self.set(True, f"Display frozen: the screen has not responded for {seconds:.1f} s. "
-                           "Check the patient.", now)
+            self.set(True, f"Display frozen for {seconds:.1f} s: check the patient.", now)
         else:
             self.ended = f"display was frozen for {seconds:.1f} s"
             self.set(False, "", now)

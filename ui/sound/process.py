@@ -55,7 +55,7 @@ class SoundProcess:
         try:
             os.write(self._proc.stdin.fileno(), encode(op, **fields))
         except BlockingIOError:
-            self.hung = "it stopped reading its input"
+            self.hung = "not reading its input"
             self._wake.set()
         except (OSError, ValueError):  # it died (broken pipe) or was ended (closed): the reader says so
             self._wake.set()
@@ -73,7 +73,7 @@ class SoundProcess:
             self._proc.kill()
             code = self._proc.wait()
         self.ended.wait(QUIT_S)
-        return self.hung or (f"killed by {_signal_name(-code)}" if code < 0 else f"exit code {code}")
+        return self.hung or (f"killed by {_signal_name(-code)}" if code < 0 else f"ended with exit code {code}")
 
     def end(self) -> None:
         """Ask it to quit, end its input (it exits even if it missed that), kill it if it stays."""

@@ -32,6 +32,7 @@ from the supervisor's threads (never from the caller's):
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -88,7 +89,7 @@ class SoundSupervisor:
         self._delay = 0.0
         self._seq = 0
         self.started = 0  # children started
-        self.hangs = 0  # children killed because they stopped responding (or reading)
+        self.hangs = 0  # children killed because they did not respond (or read)
         self.heartbeats = 0  # sent by the GUI thread
 
     # -- for the dashboard ------------------------------------------------------------------------
@@ -110,9 +111,11 @@ class SoundSupervisor:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="sound-supervisor", daemon=True)
             self._thread.start()
+            atexit.register(self.stop)  # a program leaving without stop() still ends its child cleanly
 
     def stop(self) -> None:
         """Stop restarting, and end the child: asked to quit, killed if it is still there after 2 s."""
+        atexit.unregister(self.stop)
         with self._lock:
             self._stopping = True
         self._wake.set()
@@ -179,7 +182,7 @@ class SoundSupervisor:
             child = SoundProcess(self._command(self.output), self._now, self._wake, self._on_message)
         except OSError as exc:
             log.error("the alarm sound process cannot start: %s", exc)
-            self._failed(f"the sound process cannot start ({exc.strerror or exc})")
+            self._failed(f"sound process cannot start ({exc.strerror or exc})")
             self._delay = self._next_delay(stable=False)
             return
         with self._lock:
@@ -196,9 +199,9 @@ class SoundSupervisor:
             return child.hung
         now = self._now()
         if not child.ready and now - child.started > START_S:
-            return f"it did not start within {START_S:g} s"
+            return f"not started within {START_S:g} s"
         if child.ready and now - child.heard > HANG_S:
-            return f"it stopped responding for {HANG_S:g} s"
+            return f"not responding for {HANG_S:g} s"
         return None
 
     def _kill(self, child: SoundProcess, why: str) -> None:
@@ -215,7 +218,7 @@ class SoundSupervisor:
             return
         log.error("alarm sound process %d ended (%s); starting a new one", child.pid, how)
         stable = child.ready and self._now() - child.started >= STABLE_S
-        self._failed(f"the sound process stopped ({how}) and is being restarted")
+        self._failed(f"sound process {how}; restarting")
         self._delay = self._next_delay(stable)
 
     def _next_delay(self, stable: bool) -> float:
