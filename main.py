@@ -38,6 +38,7 @@ from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
 from monitor.storage import default_recordings_dir, recording_name
+from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
@@ -303,6 +304,11 @@ def run_live(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [SOUND_CHILD_FLAG]:  # this program, bundled, started as its own sound process
+        from ui.sound.child import main as sound_process
+
+        sound_process(argv[1:])  # never returns
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -7,8 +7,9 @@ settings and recordings are never touched. It is started through
 ``bench/silent_sound.py``, which gives it a silent sound card: this machine has
 none, and without one the program raises the AUDIO_UNAVAILABLE technical alarm,
 whose flashing bar would make no run "quiet". CPU time and RSS are read from
-``/proc/PID/stat`` (utime + stime of every thread: CPU time the process used,
-not wall time, so other programs on a shared machine do not count) and
+``/proc/PID/stat`` (utime + stime of every thread, plus those of the sound
+process it starts: CPU time used, not wall time, so other programs on a shared
+machine do not count) and
 ``/proc/PID/status`` (VmRSS): Linux only, and no extra dependency.
 
 * CPU: the monitor is ``infusion-sim --pty`` in a process of its own (Datex,
@@ -83,10 +84,25 @@ noise = 1.5
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of the whole process (all threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    """utime + stime of the whole process (all threads) and of its child processes (the
+    sound process, ui/sound/child.py), in seconds."""
+    total = 0.0
+    for process in (pid, *child_pids(pid)):
+        with open(f"/proc/{process}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started, whichever of its threads started them."""
+    pids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            pass
+    return pids
 
 
 def rss_mb(pid: int) -> float:

@@ -76,6 +76,15 @@ class RecordingStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DisplayStatus:
+    """The sound process's display watchdog (crosses threads): the GUI thread stopped sending
+    heartbeats ``seconds`` ago (frozen), or responds again after ``seconds`` frozen."""
+
+    frozen: bool
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class OperatorAction:
     """Something an operator did that belongs in the record (e.g. starting despite a caution)."""
 
@@ -114,6 +123,8 @@ class MonitoringCore:
             return self._keep(self.engine.on_frame_stats(event))
         if isinstance(event, RecordingStatus):
             return self._keep(self.engine.on_recording(event.failed, event.message))
+        if isinstance(event, DisplayStatus):
+            return self._keep(self.engine.on_display(event.frozen, event.seconds))
         return []
 
     def tick(self) -> list[AlarmEvent]:

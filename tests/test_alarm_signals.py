@@ -1,9 +1,10 @@
 """The alarm signals on the real dashboard, offscreen (issue 5, "Signals"): what the nurse
 sees in the bar and on the tiles, what she hears, and what her buttons do.
 
-The engine runs on a ManualClock and is driven with readings; the sound goes to a fake
-output that records each burst, except where the test is about the real sound system
-being unavailable. Flashing is checked on the real timers with qtbot.waitUntil.
+The engine runs on a ManualClock and is driven with readings; the sound is the sound
+process's burst player (ui/sound/player.py), run here in the test's own process, and
+goes to a fake output that records each burst, except where the test is about the real
+sound system being unavailable (tests/test_sound_process.py runs the real process). Flashing is checked on the real timers with qtbot.waitUntil.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from monitor.trends import TrendStore
 from ui.alarm_dialogs import StartConfirmDialog, confirm_start_despite, start_question
 from ui.alarm_presenter import AlarmPresenter, countdown_text, tile_limits
 from ui.limits_dialog import LimitsDialog
-from ui.alarm_sound import AlarmSound, AudioUnavailable, encode
+from ui.sound.player import AudioUnavailable, BurstPlayer
+from ui.sound.qt_output import encode
 from ui.dashboard.theme import DARK, LIGHT
 from ui.dashboard.window import DashboardWindow
 
@@ -83,7 +85,7 @@ class Room:
         )
         qtbot.addWidget(self.window)
         self.output = FakeOutput()
-        self.sound = AlarmSound(output_factory=output_factory or (lambda _fail, _parent: self.output))
+        self.sound = BurstPlayer(output_factory=output_factory or (lambda _fail, _parent: self.output))
         self.sound.unavailable.connect(lambda message: self.record(self.engine.on_audio(False, message)))
         self.sound.restored.connect(lambda: self.record(self.engine.on_audio(True)))
         self.presenter = AlarmPresenter(self.engine, self.window, self.sound, operator="nurse A")
@@ -523,7 +525,7 @@ def has_audio_device() -> bool:
 
 def test_offscreen_there_is_no_sound_and_that_is_reported(qtbot):
     """The real sound system: CI and offscreen runs have no audio device (or no Qt Multimedia)."""
-    sound = AlarmSound()
+    sound = BurstPlayer()
     if has_audio_device():
         pytest.skip("this machine has an audio output device")
     assert not sound.available
@@ -551,7 +553,7 @@ def test_unavailable_sound_becomes_a_technical_alarm_on_the_dashboard(qtbot, tmp
 def test_without_qt_multimedia_the_sound_still_constructs_and_reports(qtbot, monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # import fails as without the Addons wheel
-    sound = AlarmSound()
+    sound = BurstPlayer()
     assert not sound.available
     with qtbot.waitSignal(sound.unavailable, timeout=1000) as signal:
         sound.play("high")
@@ -560,7 +562,7 @@ def test_without_qt_multimedia_the_sound_still_constructs_and_reports(qtbot, mon
 
 def test_a_failure_while_playing_is_reported_and_sound_comes_back(qtbot):
     output = FakeOutput()
-    sound = AlarmSound(output_factory=lambda _fail, _parent: output)
+    sound = BurstPlayer(output_factory=lambda _fail, _parent: output)
     assert sound.check()
     output.fail_with = "playing failed on 'USB speaker' (IOError)"
     with qtbot.waitSignal(sound.unavailable, timeout=1000) as signal:
@@ -580,7 +582,7 @@ def test_a_failure_reported_by_the_device_is_reported(qtbot):
         failures.append(fail)
         return FakeOutput()
 
-    sound = AlarmSound(output_factory=factory)
+    sound = BurstPlayer(output_factory=factory)
     sound.check()
     with qtbot.waitSignal(sound.unavailable, timeout=1000) as signal:
         failures[0]("playing failed on 'Speakers' (FatalError)")  # as the sink's error check would

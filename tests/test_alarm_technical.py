@@ -1,7 +1,9 @@
 """Technical alarms: link lost, sensor off, invalid measurement, noisy line, NIBP overdue,
-audio unavailable, recording failed (issue 5; reference §1.4, §2.7)."""
+audio unavailable, recording failed (issue 5; reference §1.4, §2.7), display frozen (issue 14)."""
 
 from __future__ import annotations
+
+import pytest
 
 from monitor.alarms import AlarmCondition, AlarmKind, AlarmStatus, EventType, Priority
 from monitor.readings import DeviceStatus, FrameStats, LinkEvent, LinkState, Parameter, Quality
@@ -283,6 +285,30 @@ def test_recording_failure_is_high_priority_and_clears_when_writing_resumes():
     assert bench.events(AlarmCondition.RECORDING_FAILED) == [("raised", "high")]
     bench.do("on_recording", False)
     assert bench.events(AlarmCondition.RECORDING_FAILED) == [("raised", "high"), ("cleared", "high")]
+
+
+def test_a_frozen_display_is_a_high_alarm_that_breaks_through_a_pause_and_says_how_long_it_lasted():
+    bench = Bench()
+    bench.do("pause_audio")
+    bench.do("on_display", True, 2.1)  # the sound process's watchdog: no heartbeat for 2.1 s
+    state = bench.state(AlarmCondition.DISPLAY_FROZEN)
+    assert state.priority is Priority.HIGH and state.kind is AlarmKind.TECHNICAL
+    assert state.message == "Display frozen for 2.1 s: check the patient."
+    assert bench.engine.should_sound() is Priority.HIGH  # a pause does not silence it
+    bench.advance(3)
+    bench.do("on_display", False, 5.23)
+    assert bench.events(AlarmCondition.DISPLAY_FROZEN) == [("raised", "high"), ("cleared", "high")]
+    cleared = [e for e in bench.log if e.condition is AlarmCondition.DISPLAY_FROZEN][-1]
+    assert cleared.detail == "display was frozen for 5.2 s" and bench.at(AlarmCondition.DISPLAY_FROZEN,
+                                                                          EventType.CLEARED) == 3
+    assert bench.state(AlarmCondition.DISPLAY_FROZEN) is None  # like the other technical alarms: no latching
+
+
+def test_a_profile_cannot_make_a_frozen_display_less_than_high():
+    from monitor.alarms import ProfileError, profile_from_dict
+
+    with pytest.raises(ProfileError, match="technical.DISPLAY_FROZEN.priority: must be at least high"):
+        profile_from_dict({"technical": {"DISPLAY_FROZEN": {"priority": "medium"}}}, "lower.toml")
 
 
 def test_technical_high_alarm_does_not_latch():

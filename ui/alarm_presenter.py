@@ -12,7 +12,7 @@ reads the engine and updates, only where something changed:
 - the tiles' limit lines and the chart's threshold lines, from the session's
   limits (and the limit of each active alarm on a charted parameter);
 - the audio pause: the bar's paused symbol and countdown;
-- the sound: ``AlarmSound.play(engine.should_sound())``.
+- the sound: ``sound.play(engine.should_sound())`` (ui/sound: a supervised sound process).
 
 It speaks to the window through :class:`AlarmView` only (an alarm bar, tiles
 that show an alarm state, limits and a badge, and threshold lines); which tile
@@ -39,10 +39,10 @@ from monitor.alarms.model import AlarmCondition, AlarmEvent, AlarmKind, AlarmSta
 from monitor.bed_controls import BedAlarms
 from monitor.parameters import Parameter
 from ui.alarm_display import badge, threshold_lines, tile_limits, tile_of
-from ui.alarm_sound import AlarmSound
 from ui.dashboard.alarm_bar import countdown_text
 from ui.dashboard.chart_panels import Threshold
 from ui.limits_dialog import LimitsDialog
+from ui.sound.adapter import Annunciator
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class AlarmPresenter(QObject):
         self,
         engine: BedAlarms | AlarmEngine,
         view: AlarmView,
-        sound: AlarmSound | None = None,
+        sound: Annunciator | None = None,
         *,
         operator: str | Callable[[], str] = "",
         refresh_ms: int = REFRESH_MS,

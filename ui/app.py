@@ -19,17 +19,18 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.alarms import StartCheck
 from monitor.bed import Bed
-from monitor.core import RecordingStatus
+from monitor.core import DisplayStatus, RecordingStatus
 from monitor.latest import LatestValues
 from monitor.session import Phase, SessionError
 from monitor.trends import TrendStore
 from ui.alarm_dialogs import confirm_start_despite
 from ui.alarm_presenter import AlarmPresenter
-from ui.alarm_sound import AlarmSound
 from ui.app_identity import set_app_identity
 from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
+from ui.sound.adapter import SupervisedSound
+from ui.sound.adapter import SupervisedSound
 
 log = logging.getLogger(__name__)
 # glibc's mallopt() parameters (<malloc.h>) and the size from which a buffer gets its own mapping.
@@ -54,7 +55,9 @@ class BedView(QObject):
             LatestValues(), TrendStore(), bed.session, bed.clock.now, theme, config.patient_id,
             f"{config.protocol} · {config.port}", simulated=config.simulated, settings=settings,
         )
-        self.sound = AlarmSound(self.window)
+        # the sound process's display watchdog reports from a thread of its own: bed.post takes any thread
+        self.sound = SupervisedSound(
+            self.window, on_display=lambda frozen, seconds: bed.post(DisplayStatus(frozen, seconds)))
         self.presenter = AlarmPresenter(bed.alarms, self.window, self.sound)
         self._unsubscribe: Callable[[], None] | None = None
         self.setParent(self.window)
@@ -84,6 +87,7 @@ class BedView(QObject):
     def stop(self) -> None:
         """Silence and stop listening (the bed is stopped by whoever built it)."""
         self.presenter.stop()
+        self.sound.close()  # the sound process ends with the view
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -37,7 +37,7 @@ from monitor.alarms.physiological import Physiology
 from monitor.alarms.profile import load_profile as load_profile_file
 from monitor.alarms.rules import check_parameter, validate
 from monitor.alarms.settings import Profile, ProfileError
-from monitor.alarms.technical import TechnicalWatches, Watch
+from monitor.alarms.technical import CAUSE_GONE, SwitchWatch, TechnicalWatches, Watch
 from monitor.clock import Clock
 from monitor.readings import DeviceStatus, FrameStats, LinkEvent, Parameter, Reading
 
@@ -89,6 +89,11 @@ class AlarmEngine:
         """From the sound layer: False when there is no output device, it is muted, or playing failed."""
         text = message or "Alarm sound cannot be played: watch the screen."
         return self._run(lambda at: self._technical.audio.set(not available, text, at.t))
+
+    def on_display(self, frozen: bool, seconds: float) -> list[AlarmEvent]:
+        """From the sound process's display watchdog: the GUI thread has sent no heartbeat for
+        ``seconds`` (True), or responds again after ``seconds`` frozen (False)."""
+        return self._run(lambda at: self._technical.display.report(frozen, seconds, at.t))
 
     def set_baseline(self, values: Mapping[Parameter, float]) -> list[AlarmEvent]:
         """Session baseline (mean of the pre-infusion readings, reference §2.7); logs relative limits."""
@@ -259,7 +264,8 @@ class AlarmEngine:
             if exists and (alarm is None or not alarm.present):
                 events += self._technical_onset(watch, at)
             elif not exists and alarm is not None and alarm.present:
-                events += self._board.end(alarm, at, "the cause is gone")
+                ended = watch.ended if isinstance(watch, SwitchWatch) else CAUSE_GONE
+                events += self._board.end(alarm, at, ended)
             elif alarm is not None:
                 alarm.message = watch.message_in(self._phase)
         return events

@@ -159,6 +159,7 @@ class AlarmCondition(enum.StrEnum):
     NIBP_OVERDUE = "NIBP_OVERDUE"
     AUDIO_UNAVAILABLE = "AUDIO_UNAVAILABLE"
     RECORDING_FAILED = "RECORDING_FAILED"
+    DISPLAY_FROZEN = "DISPLAY_FROZEN"  # the display stopped responding (the sound process's watchdog)
     # not an alarm: the subject of audio-pause and profile events in the log
     ALARM_SYSTEM = "ALARM_SYSTEM"
 
@@ -196,6 +197,7 @@ TECHNICAL_CONDITIONS = (
     AlarmCondition.NIBP_OVERDUE,
     AlarmCondition.AUDIO_UNAVAILABLE,
     AlarmCondition.RECORDING_FAILED,
+    AlarmCondition.DISPLAY_FROZEN,
 )
 
 # How alarm messages name a parameter: "HR 134 > 130", "EtCO2 55 > 50" (the catalogue's label).

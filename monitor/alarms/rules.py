@@ -34,6 +34,7 @@ MIN_PRIORITY = {  # the dashboard cannot monitor, record or sound: never a low-p
     AlarmCondition.LINK_LOST: Priority.MEDIUM,
     AlarmCondition.AUDIO_UNAVAILABLE: Priority.MEDIUM,
     AlarmCondition.RECORDING_FAILED: Priority.HIGH,
+    AlarmCondition.DISPLAY_FROZEN: Priority.HIGH,
 }
 
 
@@ -194,6 +195,7 @@ _WHY_FLOOR = {
     AlarmCondition.LINK_LOST: "the patient is not being monitored",
     AlarmCondition.AUDIO_UNAVAILABLE: "no alarm can be heard",
     AlarmCondition.RECORDING_FAILED: "data is being lost",
+    AlarmCondition.DISPLAY_FROZEN: "alarms may not be shown",
 }
 
 

@@ -139,6 +139,7 @@ TECHNICAL_DEFAULTS: dict[AlarmCondition, TechnicalSettings] = {
         TechnicalSettings(AlarmCondition.NIBP_OVERDUE, Priority.MEDIUM),
         TechnicalSettings(AlarmCondition.AUDIO_UNAVAILABLE, Priority.MEDIUM),
         TechnicalSettings(AlarmCondition.RECORDING_FAILED, Priority.HIGH),
+        TechnicalSettings(AlarmCondition.DISPLAY_FROZEN, Priority.HIGH),
     )
 }
 

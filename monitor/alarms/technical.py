@@ -33,6 +33,7 @@ from monitor.readings import (
 # (devices/driver.py LinkTimeouts); if it stops reporting anything at all, a
 # watchdog raises LINK_LOST after this many link-lost delays without data.
 LINK_WATCHDOG_FACTOR = 3.0
+CAUSE_GONE = "the cause is gone"
 RECEIVING_STATES = (LinkState.RECEIVING,)
 
 # Masimo EXC names (devices/protocols/masimo.py) that mean "no sensor on the patient".
@@ -255,6 +256,7 @@ class SwitchWatch:
         self.settings = settings
         self._since: float | None = None
         self.message = ""
+        self.ended = CAUSE_GONE  # the detail logged when the alarm ends
 
     def set(self, present: bool, message: str, now: float) -> None:
         if present:
@@ -268,6 +270,21 @@ class SwitchWatch:
 
     def message_in(self, phase: str | None) -> str:
         return self.message
+
+
+class DisplayWatch(SwitchWatch):
+    """DISPLAY_FROZEN: the dashboard's GUI thread stopped sending its heartbeat to the sound
+    process for over 2 s (its watchdog, ui/sound); the log says how long the freeze lasted."""
+
+    def __init__(self, settings: TechnicalSettings) -> None:
+        super().__init__(AlarmCondition.DISPLAY_FROZEN, settings)
+
+    def report(self, frozen: bool, seconds: float, now: float) -> None:
+        if frozen:
+            self.set(True, f"Display frozen for {seconds:.1f} s: check the patient.", now)
+        else:
+            self.ended = f"display was frozen for {seconds:.1f} s"
+            self.set(False, "", now)
 
 
 class Watch(Protocol):
@@ -293,11 +310,13 @@ class TechnicalWatches:
         self.overdue = NibpOverdueWatch(settings(AlarmCondition.NIBP_OVERDUE))
         self.audio = SwitchWatch(AlarmCondition.AUDIO_UNAVAILABLE, settings(AlarmCondition.AUDIO_UNAVAILABLE))
         self.recording = SwitchWatch(AlarmCondition.RECORDING_FAILED, settings(AlarmCondition.RECORDING_FAILED))
+        self.display = DisplayWatch(settings(AlarmCondition.DISPLAY_FROZEN))
         self._had_number: set[Parameter] = set()
 
     def all(self) -> tuple[Watch, ...]:
         """In the order of ``TECHNICAL_CONDITIONS``: simultaneous onsets are logged in this order."""
-        return (self.link, self.sensor_off, self.invalid, self.noisy, self.overdue, self.audio, self.recording)
+        return (self.link, self.sensor_off, self.invalid, self.noisy, self.overdue, self.audio, self.recording,
+                self.display)
 
     def use(self, profile: Profile) -> None:
         for watch in self.all():

@@ -1,6 +1,6 @@
 """IEC 60601-1-8 alarm bursts, generated as sample arrays (pure numpy, no Qt).
 
-The sound layer (``ui/alarm_sound.py``) plays :func:`burst` for the priority the
+The sound process (``ui/sound/player.py``) plays :func:`burst` for the priority the
 engine asks for and repeats it: the next burst starts :func:`burst_interval_s`
 after the end of the previous one. The tone is built here, from numbers that
 can be checked against the standard's tables (reference §1.3,
