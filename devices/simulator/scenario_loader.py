@@ -27,8 +27,6 @@ from devices.simulator.scenario import (
 )
 from devices.simulator.scenario_toml import (
     REQUIRED,
-    KeyPath,
-    LineIndex,
     TomlSource,
     boolean,
     check_keys,
@@ -44,6 +42,7 @@ from devices.simulator.scenario_toml import (
     type_name,
 )
 from monitor.readings import Parameter
+from monitor.toml_lines import KeyPath, LineIndex
 
 log = logging.getLogger(__name__)
 
