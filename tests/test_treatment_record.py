@@ -196,6 +196,8 @@ def test_commands_that_do_not_fit_the_moment_are_refused_with_a_sentence(tmp_pat
         treatment.enter_keys("X5", "AB")
     with pytest.raises(TreatmentError, match="'7' is not a MOAA/S score \\(0 to 5\\)"):
         treatment.enter_keys("S7", "AB")
+    with pytest.raises(TreatmentError, match="'pain' is not a scored check"):
+        treatment.record_check("pain", "AB", score=3)
     with pytest.raises(TreatmentError, match="stop the infusion first"):
         treatment.sign_off("AB")
     bed.recorder.close()

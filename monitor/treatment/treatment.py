@@ -46,13 +46,14 @@ from monitor.treatment.dose import (
 from monitor.treatment.entry import Field, TreatmentError, amount_text, parse_quantity
 from monitor.treatment.infusion import Delivery, RateChange, delivery
 from monitor.treatment.profile import TreatmentProfile
-from monitor.treatment.scales import CHECK_KEYS, DISSOCIATION, SIDE_EFFECTS
+from monitor.treatment.scales import CHECK_KEYS, DISSOCIATION, SEDATION, SIDE_EFFECTS, Scale
 from monitor.treatment.scenario import apply_scenario_events
 from monitor.treatment.signoff import DischargeLog, SignOff
 from monitor.treatment.vitals import VitalsHistory
 
 log = logging.getLogger(__name__)
 _Event = TypeVar("_Event")
+
 
 @dataclass(frozen=True, slots=True)
 class TreatmentView:
@@ -181,9 +182,15 @@ class Treatment:
     def record_check(self, kind: str, by: str, score: int | None = None, items: Sequence[int] = ()) -> Check:
         """A sedation or dissociation score on the profile's scale for it."""
         self._require_open()
-        settings = self.profile.checks
-        scale = settings.dissociation_scale if kind == DISSOCIATION else settings.sedation_scale
-        return self._add_check(scored_check(self._clock.now(), scale, by, score, items))
+        return self._add_check(scored_check(self._clock.now(), self.scale_for(kind), by, score, items))
+
+    def scale_for(self, kind: str) -> Scale:
+        """The profile's scale for ``sedation`` or ``dissociation``."""
+        checks = self.profile.checks
+        scales = {SEDATION: checks.sedation_scale, DISSOCIATION: checks.dissociation_scale}
+        if kind not in scales:
+            raise TreatmentError(f"{kind!r} is not a scored check (sedation or dissociation).")
+        return scales[kind]
 
     def record_side_effect(self, effect_id: str, by: str, present: bool = True) -> Check:
         self._require_open()
@@ -200,8 +207,7 @@ class Treatment:
         if kind is None:
             raise TreatmentError(f"{keys!r} is not a check: start with S (sedation), D (dissociation) "
                                  "or a side effect's letter (N, V, H, A).")
-        settings = self.profile.checks
-        scale = settings.dissociation_scale if kind == DISSOCIATION else settings.sedation_scale
+        scale = self.scale_for(kind)
         if scale.items:
             items = scale.item_scores_for_keys(rest)
             if items is None:
