@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from monitor.alarms.settings import Profile
 from monitor.parameters import PARAMETERS
 from monitor.readings import NIBP_PARAMETERS, Parameter
 from monitor.session import Phase, SessionView
@@ -87,14 +88,12 @@ class DischargeStatus:
         return next((c for c in self.criteria if c.id == criterion), None)
 
 
-def limits_from_profile(profile: object) -> dict[Parameter, tuple[float | None, float | None]]:
-    """``(lowest, highest)`` values no alarm of the profile fires on, per parameter.
-
-    ``profile`` is a :class:`monitor.alarms.settings.Profile`: the least severe lower limit
-    is the highest of the ``below`` tiers, the least severe upper limit the lowest ``above``.
-    """
-    limits = {}
-    for parameter, settings in profile.parameters.items():  # type: ignore[attr-defined]
+def limits_from_profile(profile: Profile) -> dict[Parameter, tuple[float | None, float | None]]:
+    """``(lowest, highest)`` values no alarm of the alarm profile fires on, per parameter: the
+    least severe lower limit is the highest of the ``below`` tiers, the least severe upper
+    limit the lowest of the ``above`` tiers (relative limits are left out)."""
+    limits: dict[Parameter, tuple[float | None, float | None]] = {}
+    for parameter, settings in profile.parameters.items():
         below = [v for _, v in settings.below.items()]
         above = [v for _, v in settings.above.items()]
         limits[parameter] = (max(below) if below else None, min(above) if above else None)
