@@ -77,7 +77,7 @@ class _RecentValues:
         return [value for at, value in self._samples if since <= at <= until]
 
 
-class _CuffMeasurements:
+class CuffMeasurements:
     """Tells a new NIBP measurement from the monitor repeating the last one.
 
     Monitors send the last NIBP result in every record until the next cuff
@@ -89,7 +89,8 @@ class _CuffMeasurements:
     become this patient's baseline.
     """
 
-    def __init__(self, keep: int) -> None:
+    def __init__(self, keep: int | None) -> None:
+        """``keep``: how many of the latest measurements to hold (None: every one)."""
         self._results: deque[tuple[datetime, float]] = deque(maxlen=keep)
         self._last_value: float | None = None
         self._cycle_seen = False
@@ -116,6 +117,11 @@ class _CuffMeasurements:
     def values_until(self, until: datetime) -> list[float]:
         return [value for at, value in self._results if at <= until]
 
+    @property
+    def results(self) -> tuple[tuple[datetime, float], ...]:
+        """``(received at, value)`` of each measurement kept, oldest first."""
+        return tuple(self._results)
+
 
 class BaselineCollector:
     """Collects baseline-period readings and computes the baseline rule on demand.
@@ -130,12 +136,12 @@ class BaselineCollector:
         self._window_s = window_s
         self._nibp_measurements = nibp_measurements
         self._continuous: dict[Parameter, _RecentValues] = {}
-        self._cuff: dict[Parameter, _CuffMeasurements] = {}
+        self._cuff: dict[Parameter, CuffMeasurements] = {}
 
     def add(self, reading: Reading) -> None:
         parameter = reading.parameter
         if parameter in NIBP_PARAMETERS:
-            cuff = self._cuff.setdefault(parameter, _CuffMeasurements(self._nibp_measurements))
+            cuff = self._cuff.setdefault(parameter, CuffMeasurements(self._nibp_measurements))
             cuff.add(reading)
         elif is_trusted(reading):
             recent = self._continuous.setdefault(parameter, _RecentValues(self._window_s))
@@ -147,7 +153,7 @@ class BaselineCollector:
         A parameter with no trusted value under the rule is left out: no
         baseline is better than one made from noise or another patient.
         """
-        sources: list[tuple[Parameter, _RecentValues | _CuffMeasurements]] = [
+        sources: list[tuple[Parameter, _RecentValues | CuffMeasurements]] = [
             *self._continuous.items(),
             *self._cuff.items(),
         ]

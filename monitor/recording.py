@@ -100,12 +100,47 @@ CREATE TABLE IF NOT EXISTS operator_actions (
     action TEXT NOT NULL,      -- e.g. limit_changed, profile_loaded, start_confirmed_despite_caution
     detail TEXT NOT NULL       -- JSON object with the specifics
 );
+
+-- The treatment record (monitor/treatment, docs/treatment.md). Added without a new format
+-- version: older recordings simply lack these tables, and readers treat that as empty.
+CREATE TABLE IF NOT EXISTS treatment_plans (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL,
+    weight_kg REAL NOT NULL, dose_mg_per_kg REAL NOT NULL, infusion_min REAL NOT NULL,
+    concentration_mg_per_ml REAL NOT NULL,
+    diluted INTEGER NOT NULL,     -- 1: volume_ml is drug plus diluent; 0: the drug undiluted
+    volume_ml REAL NOT NULL, total_mg REAL NOT NULL, drug_ml REAL NOT NULL, rate_ml_per_h REAL NOT NULL,
+    profile TEXT NOT NULL, by TEXT NOT NULL,
+    confirmations TEXT NOT NULL   -- JSON list: values confirmed outside their sensible range
+);
+CREATE TABLE IF NOT EXISTS infusion_rate_changes (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL, rate_ml_per_h REAL NOT NULL,
+    reason TEXT NOT NULL, by TEXT NOT NULL, confirmations TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clinical_checks (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL,
+    kind TEXT NOT NULL,           -- sedation, dissociation, side_effect
+    scale TEXT NOT NULL,          -- MOAA/S, RASS, nurse-0-10, CADSS-6; a side effect's id
+    score REAL NOT NULL,          -- the level, the items' sum, or 1 present / 0 resolved
+    items TEXT NOT NULL, by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS discharge_criteria (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL,
+    criterion TEXT NOT NULL, met INTEGER NOT NULL, detail TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS discharge_signoffs (
+    id INTEGER PRIMARY KEY, host_time REAL NOT NULL, by TEXT NOT NULL, ready INTEGER NOT NULL,
+    unmet TEXT NOT NULL, reason TEXT NOT NULL
+);
 """
+TREATMENT_TABLES = frozenset({
+    "treatment_plans", "infusion_rate_changes", "clinical_checks", "discharge_criteria", "discharge_signoffs",
+})
 
 class Recordable(Protocol):
     """Anything the recording stores beyond readings: phase changes, annotations,
     alarm events, operator actions. ``to_record`` names the table (one of
-    ``RECORD_TABLES``) and gives its column values (host_time as UTC Unix seconds).
+    ``RECORD_TABLES`` or ``TREATMENT_TABLES``) and gives its column values (host_time as UTC
+    Unix seconds).
     """
 
     def to_record(self) -> tuple[str, Mapping[str, object]]: ...
@@ -131,7 +166,7 @@ def _iso(value: datetime | None) -> str | None:
 def _row(item: Item) -> tuple[str, tuple]:
     if hasattr(item, "to_record"):
         table, columns = item.to_record()
-        if table not in RECORD_TABLES:
+        if table not in RECORD_TABLES and table not in TREATMENT_TABLES:
             raise ValueError(f"no table {table!r} in the recording")
         names = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)

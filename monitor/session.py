@@ -254,6 +254,14 @@ class InfusionSession:
             self._freeze_baseline(self._clock.now())
         return self._begin(Phase.ENDED, by)
 
+    def set_planned_infusion(self, seconds: float) -> None:
+        """Plan another infusion length before the start (the confirmed treatment plan's time)."""
+        if self._phase is not Phase.BASELINE:
+            raise SessionError("The planned infusion time is fixed once the infusion has started.")
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"planned infusion time must be positive, not {seconds!r}")
+        self.planned_infusion_s = float(seconds)
+
     def annotate(self, text: str, kind: str = "free") -> Annotation:
         """Add a note at the current time; text is trimmed, must be non-empty and not too long.
 

@@ -29,8 +29,6 @@ from devices.simulator.scenario_model import (
 )
 from devices.simulator.scenario_toml import (
     REQUIRED,
-    KeyPath,
-    LineIndex,
     TomlSource,
     boolean,
     check_keys,
@@ -46,6 +44,7 @@ from devices.simulator.scenario_toml import (
     type_name,
 )
 from monitor.readings import Parameter
+from monitor.toml_lines import KeyPath, LineIndex
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,10 @@ from monitor.alarms.settings import (
 )
 from monitor.readings import Parameter
 
-__all__ = ["Profile", "ProfileError", "builtin_profiles", "load_profile", "profile_from_dict"]
+__all__ = [
+    "Profile", "ProfileError", "TomlTable", "builtin_profiles", "load_profile", "profile_from_dict",
+    "read_profile_toml",
+]
 
 DEFAULT_PROFILE = "ketamine-infusion"
 _PROFILES_DIR = "profiles"
@@ -54,7 +57,7 @@ def _key(key: str) -> str:
     return _shown(key)
 
 
-class _Table:
+class TomlTable:
     """A TOML table being read: each accessor declares a key, ``finish`` refuses the rest."""
 
     def __init__(self, data: object, where: str, source: str) -> None:
@@ -74,6 +77,10 @@ class _Table:
 
     def fail(self, key: str, rule: str) -> ProfileError:
         return ProfileError(self.source, self._place(key), rule)
+
+    def raw(self, key: str) -> Any:
+        """The value as TOML gave it (declaring the key), for shapes the typed accessors do not read."""
+        return self._get(key)
 
     def number(self, key: str) -> float | None:
         value = self._get(key)
@@ -129,9 +136,9 @@ class _Table:
             return default
         return _priority(value, lambda rule: self.fail(key, rule))
 
-    def table(self, key: str) -> _Table | None:
+    def table(self, key: str) -> TomlTable | None:
         value = self._get(key)
-        return None if value is None else _Table(value, self._place(key), self.source)
+        return None if value is None else TomlTable(value, self._place(key), self.source)
 
     def finish(self) -> None:
         unknown = sorted(set(self.data) - set(self._known))
@@ -147,15 +154,28 @@ def _priority(value: object, fail: Any) -> Priority:
         raise fail(f"unknown priority {_shown(value)} (low, medium or high)") from None
 
 
-def builtin_profiles() -> tuple[str, ...]:
-    """Names of the profiles shipped with the program, e.g. ``ketamine-infusion``."""
-    folder = importlib.resources.files("monitor.alarms") / _PROFILES_DIR
+def builtin_profiles(package: str = "monitor.alarms") -> tuple[str, ...]:
+    """Names of the profiles shipped in ``package``'s ``profiles`` folder, e.g. ``ketamine-infusion``."""
+    folder = importlib.resources.files(package) / _PROFILES_DIR
     return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
 
 
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
     """A built-in profile by name, or a TOML file by path; validated, or ProfileError."""
-    source, read = _locate(name_or_path)
+    source, data, _ = read_profile_toml(name_or_path)
+    return profile_from_dict(data, source, default_name=Path(source).stem)
+
+
+def read_profile_toml(
+    name_or_path: str | Path, package: str = "monitor.alarms", what: str = "an alarm profile"
+) -> tuple[str, dict[str, Any], str]:
+    """``(source, data, text)`` of a built-in profile of ``package`` by name, or of a TOML file.
+
+    Every way a file can fail to be a profile (missing, a folder, a pipe, far too large,
+    not UTF-8, not TOML) is a :class:`ProfileError` naming it. The treatment profiles
+    (:mod:`monitor.treatment.profile`) are read the same way.
+    """
+    source, read = _locate(name_or_path, package, what)
     try:
         text = read()
     except FileNotFoundError:
@@ -167,43 +187,44 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
         raise ProfileError(source, "", f"is not UTF-8 text (line {line}); save it as UTF-8") from None
     except OSError as exc:
         raise ProfileError(source, "", f"cannot be read ({exc.strerror or exc})") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark is still UTF-8
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))  # a byte-order mark is still UTF-8
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(source, "", f"is not valid TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per nesting level
         raise ProfileError(source, "", "is not valid TOML: arrays or tables nested too deeply") from None
-    return profile_from_dict(data, source, default_name=Path(source).stem)
+    return source, data, text
 
 
-def _locate(name_or_path: str | Path) -> tuple[str, Callable[[], str]]:
+def _locate(name_or_path: str | Path, package: str, what: str) -> tuple[str, Callable[[], str]]:
     """Where the profile is (named in every message) and how to read it."""
     if isinstance(name_or_path, Path) or "/" in name_or_path or name_or_path.endswith(".toml"):
         path = Path(name_or_path)
-        return str(path), lambda: _read_file(path)
-    if name_or_path in builtin_profiles():
-        resource = importlib.resources.files("monitor.alarms") / _PROFILES_DIR / f"{name_or_path}.toml"
+        return str(path), lambda: _read_file(path, what)
+    if name_or_path in builtin_profiles(package):
+        resource = importlib.resources.files(package) / _PROFILES_DIR / f"{name_or_path}.toml"
         return str(resource), lambda: resource.read_text(encoding="utf-8")
     raise ProfileError(
-        name_or_path, "", f"no built-in profile of that name (built-in: {', '.join(builtin_profiles())}) "
+        name_or_path, "", f"no built-in profile of that name (built-in: {', '.join(builtin_profiles(package))}) "
         "and not a path to a .toml file",
     )
 
 
-def _read_file(path: Path) -> str:
+def _read_file(path: Path, what: str) -> str:
     """The file's text; a pipe or device is refused, as reading it could block for ever."""
     if path.exists() and not path.is_file() and not path.is_dir():
         raise ProfileError(str(path), "", "is not a regular file (a pipe or a device); give a profile file")
     if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
-        raise ProfileError(str(path), "", f"is {path.stat().st_size / 1e6:.1f} MB, far too large for an "
-                           f"alarm profile (at most {MAX_FILE_BYTES / 1e6:g} MB); is this the right file?")
+        raise ProfileError(str(path), "", f"is {path.stat().st_size / 1e6:.1f} MB, far too large for "
+                           f"{what} (at most {MAX_FILE_BYTES / 1e6:g} MB); is this the right file?")
     return path.read_text(encoding="utf-8")
 
 
 def profile_from_dict(data: Mapping[str, Any], source: str, default_name: str = "") -> Profile:
     """Parse and validate a profile given as TOML data (tests and tools build them this way)."""
-    root = _Table(data, "", source)
-    info = root.table("profile") or _Table({}, "profile", source)
+    root = TomlTable(data, "", source)
+    info = root.table("profile") or TomlTable({}, "profile", source)
     name = info.line("name", default_name or Path(source).stem, MAX_NAME)
     description = info.line("description", "", MAX_DESCRIPTION)
     info.finish()
@@ -224,7 +245,7 @@ def profile_from_dict(data: Mapping[str, Any], source: str, default_name: str = 
     return profile
 
 
-def _timing(table: _Table | None) -> Timing:
+def _timing(table: TomlTable | None) -> Timing:
     if table is None:
         return Timing()
     d = Timing()
@@ -239,7 +260,7 @@ def _timing(table: _Table | None) -> Timing:
     return timing
 
 
-def _start(table: _Table | None) -> StartLevels:
+def _start(table: TomlTable | None) -> StartLevels:
     if table is None:
         return StartLevels()
     d = StartLevels()
@@ -253,7 +274,7 @@ def _start(table: _Table | None) -> StartLevels:
     return start
 
 
-def _parameters(table: _Table | None, source: str) -> dict[Parameter, ParameterLimits]:
+def _parameters(table: TomlTable | None, source: str) -> dict[Parameter, ParameterLimits]:
     if table is None:
         return {}
     result: dict[Parameter, ParameterLimits] = {}
@@ -267,7 +288,7 @@ def _parameters(table: _Table | None, source: str) -> dict[Parameter, ParameterL
     return result
 
 
-def _parameter(parameter: Parameter, table: _Table) -> ParameterLimits:
+def _parameter(parameter: Parameter, table: TomlTable) -> ParameterLimits:
     backup = table.text("backup_for")
     if backup and backup not in Parameter.__members__:
         raise table.fail("backup_for", f"unknown parameter {backup!r}")
@@ -287,7 +308,7 @@ def _parameter(parameter: Parameter, table: _Table) -> ParameterLimits:
     return limits
 
 
-def _tiers(table: _Table | None) -> Tiers:
+def _tiers(table: TomlTable | None) -> Tiers:
     if table is None:
         return Tiers()
     tiers = Tiers(low=table.number("low"), medium=table.number("medium"), high=table.number("high"))
@@ -295,7 +316,7 @@ def _tiers(table: _Table | None) -> Tiers:
     return tiers
 
 
-def _relative(table: _Table | None) -> RelativeLimit | None:
+def _relative(table: TomlTable | None) -> RelativeLimit | None:
     if table is None:
         return None
     relative = RelativeLimit(
@@ -307,7 +328,7 @@ def _relative(table: _Table | None) -> RelativeLimit | None:
     return relative
 
 
-def _technical(table: _Table | None) -> dict[AlarmCondition, TechnicalSettings]:
+def _technical(table: TomlTable | None) -> dict[AlarmCondition, TechnicalSettings]:
     result = dict(TECHNICAL_DEFAULTS)
     if table is None:
         return result
@@ -327,7 +348,7 @@ _TECHNICAL_KEYS: dict[AlarmCondition, tuple[str, ...]] = {
 }
 
 
-def _technical_one(condition: AlarmCondition, table: _Table) -> TechnicalSettings:
+def _technical_one(condition: AlarmCondition, table: TomlTable) -> TechnicalSettings:
     d = TECHNICAL_DEFAULTS[condition]
     extra = _TECHNICAL_KEYS.get(condition, ())
     settings = TechnicalSettings(
@@ -346,7 +367,7 @@ def _technical_one(condition: AlarmCondition, table: _Table) -> TechnicalSetting
     return settings
 
 
-def _optional(table: _Table, key: str, allowed: tuple[str, ...], default: float) -> float:
+def _optional(table: TomlTable, key: str, allowed: tuple[str, ...], default: float) -> float:
     """Condition-specific keys are only known (and read) where they apply."""
     if key not in allowed:
         return default
@@ -354,7 +375,7 @@ def _optional(table: _Table, key: str, allowed: tuple[str, ...], default: float)
 
 
 def _phase_priorities(
-    table: _Table | None, default: tuple[tuple[str, Priority], ...]
+    table: TomlTable | None, default: tuple[tuple[str, Priority], ...]
 ) -> tuple[tuple[str, Priority], ...]:
     if table is None:
         return default
@@ -365,7 +386,7 @@ def _phase_priorities(
 
 
 def _phase_numbers(
-    table: _Table | None, default: tuple[tuple[str, float], ...]
+    table: TomlTable | None, default: tuple[tuple[str, float], ...]
 ) -> tuple[tuple[str, float], ...]:
     if table is None:
         return default
@@ -374,7 +395,7 @@ def _phase_numbers(
     return pairs
 
 
-def _required(table: _Table, key: str) -> _Table:
+def _required(table: TomlTable, key: str) -> TomlTable:
     """A sub-table the loop knows is there."""
     sub = table.table(key)
     assert sub is not None

@@ -26,6 +26,7 @@ _TIME = "({c} IS NOT NULL AND {c} BETWEEN -62135596800 AND 253402300799)"
 _TEXT = "({c} IS NOT NULL AND {c} >= '' AND {c} < x'')"
 _TEXT_OR_NULL = "({c} IS NULL OR ({c} >= '' AND {c} < x''))"
 _NUMBER_OR_NULL = "({c} IS NULL OR {c} <= 9e999)"  # 9e999 is +inf; NaN is stored as NULL
+_NUMBER = "({c} IS NOT NULL AND {c} <= 9e999)"
 
 # table -> column -> rule (a SQL condition with {c} for the column) that every row must meet.
 # Only the columns review and export read: the check runs each time a recording is opened.
@@ -41,6 +42,22 @@ EXPECTED: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "phase": _TEXT_OR_NULL, "detail": _TEXT_OR_NULL,
     },
     "operator_actions": {"host_time": _TIME, "action": _TEXT, "detail": _TEXT},
+    # the treatment record: absent from recordings made before it (then not checked)
+    "treatment_plans": {
+        "host_time": _TIME, "weight_kg": _NUMBER, "dose_mg_per_kg": _NUMBER, "infusion_min": _NUMBER,
+        "concentration_mg_per_ml": _NUMBER, "diluted": _NUMBER, "volume_ml": _NUMBER, "total_mg": _NUMBER,
+        "drug_ml": _NUMBER, "rate_ml_per_h": _NUMBER, "profile": _TEXT, "by": _TEXT, "confirmations": _TEXT,
+    },
+    "infusion_rate_changes": {
+        "host_time": _TIME, "rate_ml_per_h": _NUMBER, "reason": _TEXT, "by": _TEXT, "confirmations": _TEXT,
+    },
+    "clinical_checks": {
+        "host_time": _TIME, "kind": _TEXT, "scale": _TEXT, "score": _NUMBER, "items": _TEXT, "by": _TEXT,
+    },
+    "discharge_criteria": {"host_time": _TIME, "criterion": _TEXT, "met": _NUMBER, "detail": _TEXT},
+    "discharge_signoffs": {
+        "host_time": _TIME, "by": _TEXT, "ready": _NUMBER, "unmet": _TEXT, "reason": _TEXT,
+    },
 })
 
 
@@ -50,7 +67,10 @@ def first_bad_cell(conn: sqlite3.Connection) -> str | None:
     One scan per table finds whether any row is wrong; only then is that one row
     examined column by column, so a good recording costs one pass over its data.
     """
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table, columns in EXPECTED.items():
+        if table not in tables:  # a table newer than the recording (its absence of the required
+            continue             # ones is refused before this, by check_identity)
         every = " AND ".join(rule.format(c=column) for column, rule in columns.items())
         row = conn.execute(f"SELECT rowid FROM {table} WHERE NOT ({every}) LIMIT 1").fetchone()
         if row is None:

@@ -179,7 +179,10 @@ def find_damage(path: Path, conn: sqlite3.Connection) -> RecordingOpenError | No
     """
     problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
     if problems != ["ok"]:
-        return refuse(path, f"the recording is damaged ({problems[0]})", COPY_AGAIN, "damaged")
+        # SQLite may head the first problem with "*** in database main ***" and a line break:
+        # the sentence must stay one line
+        problem = " ".join(str(problems[0]).replace("*** in database main ***", "").split())
+        return refuse(path, f"the recording is damaged ({problem})", COPY_AGAIN, "damaged")
     cell = first_bad_cell(conn)
     return bad_cell(path, cell) if cell is not None else None
 

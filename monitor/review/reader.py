@@ -230,6 +230,14 @@ class Recording:
         rows.sort(key=itemgetter(0))
         return rows
 
+    def optional_rows(self, table: str, columns: str) -> list[tuple]:
+        """``(id, host_time, *columns)`` rows of a table that older recordings lack (then: none),
+        by time then arrival; e.g. the treatment tables (:mod:`monitor.review.treatment`)."""
+        present = self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        if not present:
+            return []
+        return self._query(f"SELECT id, host_time, {columns} FROM {table} ORDER BY host_time, id")
+
     # -- events -------------------------------------------------------------------------
     def events(self, categories: frozenset[str] | None = None) -> tuple[Event, ...]:
         """Phase changes, annotations, alarm, link and operator events, oldest first."""
