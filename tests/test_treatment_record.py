@@ -15,7 +15,7 @@ import pytest
 from monitor.alarms import AlarmEngine, load_profile
 from monitor.clock import ManualClock
 from monitor.core import MonitoringCore
-from monitor.export import export
+from ui.report import export  # CSV, EDF+ and the PDF report, as the command line exports
 from monitor.readings import UNITS, Parameter, Quality, Reading
 from monitor.recording import SessionRecorder
 from monitor.review import open_recording

@@ -23,14 +23,23 @@ reason) is logged and skipped, as the session does with its own scenario events.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, Protocol
 
 from monitor.session import BY_SCENARIO, SessionError, TimelineEventLike
 from monitor.treatment.entry import Field, TreatmentError, parse_quantity
 
-if TYPE_CHECKING:
-    from monitor.treatment.treatment import Treatment
+
+class Treatment(Protocol):
+    """The nurse's commands a scenario gives (``monitor.treatment.treatment.Treatment`` has them);
+    a protocol, so this module and the treatment do not import each other."""
+
+    def inputs_from_text(self, texts: Mapping[Field, str], diluted: bool = ...) -> Any: ...
+    def review(self, inputs: Any) -> Any: ...
+    def confirm_plan(self, inputs: Any, by: str, confirmed: Collection[Field] = ...) -> Any: ...
+    def change_rate(self, rate_ml_per_h: float, by: str, reason: str = ..., confirmed: bool = ...) -> Any: ...
+    def enter_keys(self, keys: str, by: str) -> Any: ...
+    def sign_off(self, by: str, reason: str = ...) -> Any: ...
 
 log = logging.getLogger(__name__)
 
