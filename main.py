@@ -17,6 +17,8 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from central.broker import BrokerError
+from cli.broker_options import add_central_options, add_publish_options
 from cli.printer import Printer
 from cli.support import (
     EXIT_USAGE,
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--theme", choices=("dark", "light"), help="colour theme (default: last used, else dark)")
     live.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                       help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    add_publish_options(live)
 
     record = commands.add_parser("record", help="record from a monitor without a window")
     _add_connection_args(record, required=True)
@@ -78,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                         help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    add_publish_options(record)
+
+    central = commands.add_parser("central", help="the central station: every chair of the site, from the broker")
+    add_central_options(central)
+    central.add_argument("--duration", type=positive_float, metavar="S", help="--jsonl: stop after S seconds")
 
     review = commands.add_parser("review", help="review recorded sessions (the library, or one FILE)")
     review.add_argument("file", nargs="?", type=Path, metavar="FILE|FOLDER",
@@ -233,15 +241,74 @@ def load_alarm_profile(name_or_path: str) -> Profile:
 def run_record(args: argparse.Namespace) -> int:
     _check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
-    config = BedConfig("bed", args.port, args.protocol, ScaledClock(args.speed), profile, recording_file=args.out)
+    check_publishing(args)
+    config = BedConfig(args.bed or "bed", args.port, args.protocol, ScaledClock(args.speed), profile,
+                       recording_file=args.out)
     stop = stop_on_signals()
     bed = build_bed(config, wait_for_port=True, recording_required=True)
+    publisher = None
     try:
         bed.subscribe(Printer(sys.stdout, args.jsonl, config.clock.now, on_closed=stop.set))
+        publisher = publish(bed, args)
         bed.start()
         _wait_for_end(config.clock, stop, args.duration)
     finally:
         bed.stop("ended normally")
+        if publisher is not None:
+            publisher.stop()
+    return 0
+
+
+# -- the central station (central/, ui/central/) -----------------------------------------
+def check_publishing(args: argparse.Namespace) -> None:
+    """Refuse a wrong --publish setting before anything starts (BrokerError: one line)."""
+    from cli.broker_options import names_from, settings_from
+
+    if args.publish:
+        settings_from(args, args.publish)
+        names_from(args)
+
+
+def publish(bed: Bed, args: argparse.Namespace):  # -> central.publisher.BedPublisher | None
+    """With ``--publish``: a publisher to the central station, subscribed to ``bed`` after its recorder."""
+    if not args.publish:
+        return None
+    from central.publisher import BedPublisher, recording_path
+    from central.state import ChairState
+    from cli.broker_options import names_from, settings_from
+
+    site, name = names_from(args)
+    state = ChairState(name, bed.config.patient_id, bed.session, bed.alarms)
+    publisher = BedPublisher(bed, settings_from(args, args.publish), site, name, state,
+                             recording=lambda: recording_path(bed))
+    bed.subscribe(publisher)
+    publisher.start()
+    return publisher
+
+
+def run_central(args: argparse.Namespace) -> int:
+    from central.messages import MessageError, check_name
+    from central.station import Station
+    from cli.broker_options import settings_from
+    from cli.central_printer import StationPrinter
+
+    settings = settings_from(args, args.broker)
+    try:
+        site = check_name(args.site, "--site") if args.site else None
+    except MessageError as exc:
+        raise CommandError(str(exc)) from None
+    station = Station(settings, site)
+    if not args.jsonl:
+        from ui.central import run_central_window  # Qt is loaded only for the window
+
+        return run_central_window(station)
+    stop = stop_on_signals()
+    station.subscribe(StationPrinter(sys.stdout, station.clock, on_closed=stop.set))
+    station.start()
+    try:
+        _wait_for_end(station.clock, stop, args.duration)
+    finally:
+        station.stop()
     return 0
 
 
@@ -286,21 +353,30 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_live(args: argparse.Namespace) -> int:
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
+    check_publishing(args)
     folder = args.recordings or default_recordings_dir()
     _check_folder(folder)
     from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
 
     clock = ScaledClock(args.speed)
 
+    publishers = []
+
     def open_bed(port: str, protocol: str) -> Bed:
         """For the window: the port given, or the one the nurse chose in the connection dialog."""
-        return build_bed(BedConfig(
-            "bed", port, protocol, clock, profile, patient_id=args.patient,
+        bed = build_bed(BedConfig(
+            args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient,
             planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
         ))
+        publishers.append(publish(bed, args))
+        return bed
 
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
-    return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
+    try:
+        return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
+    finally:
+        for publisher in filter(None, publishers):  # the window has stopped its bed
+            publisher.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,8 +403,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_export(args)
         if command == "review":
             return run_review(args)
+        if command == "central":
+            return run_central(args)
         return run_live(args)
-    except (CommandError, RecordingError) as exc:
+    except (CommandError, RecordingError, BrokerError) as exc:
         print(one_line(f"infusion-monitor: {exc}"), file=sys.stderr)
         return EXIT_USAGE
 

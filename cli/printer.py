@@ -16,40 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from monitor.alarms.model import number, utc_text
 from monitor.core import RecordingStatus
+from monitor.event_json import event_to_json as as_json
+from monitor.event_json import json_number as _number
 from monitor.readings import DeviceStatus, LinkEvent, Reading
 
 log = logging.getLogger(__name__)
-
-
-def _number(value: float | None) -> float | int | None:
-    """72.0 prints as 72; other values to two decimals."""
-    return number(value, places=2)
-
-
-def as_json(event: object, received_at: datetime) -> dict:
-    if isinstance(event, Reading):
-        return {
-            "type": "reading",
-            "time": utc_text(event.received_at),
-            "device_time": event.device_time.isoformat() if event.device_time else None,
-            "parameter": event.parameter.value,
-            "value": _number(event.value),
-            "unit": event.unit,
-            "source": event.source,
-            "quality": list(event.quality.names),
-        }
-    if isinstance(event, LinkEvent):
-        return {"type": "link", "time": utc_text(event.at), "state": event.state.value, "message": event.message}
-    if isinstance(event, DeviceStatus):
-        return {
-            "type": "device_status",
-            "time": utc_text(event.received_at or received_at),
-            "device_time": event.device_time.isoformat() if event.device_time else None,
-            "conditions": list(event.conditions),
-        }
-    return event.as_json()  # alarm events, phase changes, annotations, operator actions
 
 
 def as_text(event: object, received_at: datetime) -> str:

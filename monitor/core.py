@@ -85,6 +85,15 @@ class DisplayStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class CentralStatus:
+    """The publisher to the central station (crosses threads): whether the broker takes this bed's
+    messages, and if not, why (one sentence)."""
+
+    reachable: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class OperatorAction:
     """Something an operator did that belongs in the record (e.g. starting despite a caution)."""
 
@@ -125,6 +134,8 @@ class MonitoringCore:
             return self._keep(self.engine.on_recording(event.failed, event.message))
         if isinstance(event, DisplayStatus):
             return self._keep(self.engine.on_display(event.frozen, event.seconds))
+        if isinstance(event, CentralStatus):
+            return self._keep(self.engine.on_central(event.reachable, event.message))
         return []
 
     def tick(self) -> list[AlarmEvent]:

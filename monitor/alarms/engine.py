@@ -95,6 +95,11 @@ class AlarmEngine:
         ``seconds`` (True), or responds again after ``seconds`` frozen (False)."""
         return self._run(lambda at: self._technical.display.report(frozen, seconds, at.t))
 
+    def on_central(self, reachable: bool, message: str = "") -> list[AlarmEvent]:
+        """From the publisher to the central station: False while the broker cannot be reached."""
+        text = message or "Central station not reachable: this chair is watched here only."
+        return self._run(lambda at: self._technical.central.set(not reachable, text, at.t))
+
     def set_baseline(self, values: Mapping[Parameter, float]) -> list[AlarmEvent]:
         """Session baseline (mean of the pre-infusion readings, reference §2.7); logs relative limits."""
         return self._run(lambda at: self._physiology.set_baseline(values, at))

@@ -160,6 +160,7 @@ class AlarmCondition(enum.StrEnum):
     AUDIO_UNAVAILABLE = "AUDIO_UNAVAILABLE"
     RECORDING_FAILED = "RECORDING_FAILED"
     DISPLAY_FROZEN = "DISPLAY_FROZEN"  # the display stopped responding (the sound process's watchdog)
+    CENTRAL_UNREACHABLE = "CENTRAL_UNREACHABLE"  # the central station's broker does not take our messages
     # not an alarm: the subject of audio-pause and profile events in the log
     ALARM_SYSTEM = "ALARM_SYSTEM"
 
@@ -198,6 +199,7 @@ TECHNICAL_CONDITIONS = (
     AlarmCondition.AUDIO_UNAVAILABLE,
     AlarmCondition.RECORDING_FAILED,
     AlarmCondition.DISPLAY_FROZEN,
+    AlarmCondition.CENTRAL_UNREACHABLE,
 )
 
 # How alarm messages name a parameter: "HR 134 > 130", "EtCO2 55 > 50" (the catalogue's label).

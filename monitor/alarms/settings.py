@@ -140,6 +140,7 @@ TECHNICAL_DEFAULTS: dict[AlarmCondition, TechnicalSettings] = {
         TechnicalSettings(AlarmCondition.AUDIO_UNAVAILABLE, Priority.MEDIUM),
         TechnicalSettings(AlarmCondition.RECORDING_FAILED, Priority.HIGH),
         TechnicalSettings(AlarmCondition.DISPLAY_FROZEN, Priority.HIGH),
+        TechnicalSettings(AlarmCondition.CENTRAL_UNREACHABLE, Priority.LOW, delay_s=5.0),
     )
 }
 

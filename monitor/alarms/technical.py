@@ -311,12 +311,13 @@ class TechnicalWatches:
         self.audio = SwitchWatch(AlarmCondition.AUDIO_UNAVAILABLE, settings(AlarmCondition.AUDIO_UNAVAILABLE))
         self.recording = SwitchWatch(AlarmCondition.RECORDING_FAILED, settings(AlarmCondition.RECORDING_FAILED))
         self.display = DisplayWatch(settings(AlarmCondition.DISPLAY_FROZEN))
+        self.central = SwitchWatch(AlarmCondition.CENTRAL_UNREACHABLE, settings(AlarmCondition.CENTRAL_UNREACHABLE))
         self._had_number: set[Parameter] = set()
 
     def all(self) -> tuple[Watch, ...]:
         """In the order of ``TECHNICAL_CONDITIONS``: simultaneous onsets are logged in this order."""
         return (self.link, self.sensor_off, self.invalid, self.noisy, self.overdue, self.audio, self.recording,
-                self.display)
+                self.display, self.central)
 
     def use(self, profile: Profile) -> None:
         for watch in self.all():

@@ -1,0 +1,61 @@
+"""Command-line options for the central station: where the broker is and how to log in.
+
+Shared by ``record``/``live`` (``--publish``) and ``central`` (``--broker``), so
+both sides of the connection say and check security the same way
+(``central/broker.py``). A password is never an option: ``--password-file`` or
+the ``IRM_MQTT_PASSWORD`` variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from central.broker import PASSWORD_ENV, BrokerError, BrokerSettings, broker_settings
+from central.messages import MessageError, check_name
+
+DEFAULT_SITE = "clinic"
+
+
+def add_security_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("central station security (docs/central-station.md)")
+    group.add_argument("--ca", type=Path, metavar="FILE", help="the clinic's CA certificate (mqtts://)")
+    group.add_argument("--cert", type=Path, metavar="FILE", help="this computer's client certificate (mqtts://)")
+    group.add_argument("--key", type=Path, metavar="FILE", help="the key of --cert")
+    group.add_argument("--user", metavar="NAME", help="user name at the broker")
+    group.add_argument("--password-file", type=Path, metavar="FILE",
+                       help=f"file holding the password (or set {PASSWORD_ENV}; never on the command line)")
+    group.add_argument("--insecure", action="store_true",
+                       help="allow plain mqtt:// to a host outside this computer (test networks only)")
+
+
+def add_publish_options(parser: argparse.ArgumentParser) -> None:
+    """``--publish``, ``--site``, ``--bed`` and security, for ``record`` and ``live``."""
+    parser.add_argument("--publish", metavar="URL",
+                        help="send this chair to the central station's broker: mqtts://HOST[:PORT] or mqtt://127.0.0.1")
+    parser.add_argument("--site", default=DEFAULT_SITE, metavar="NAME", help=f"the clinic's site (default {DEFAULT_SITE})")
+    parser.add_argument("--bed", metavar="NAME", help="this chair's name, e.g. Chair-3 (needed with --publish)")
+    add_security_options(parser)
+
+
+def add_central_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", required=True, metavar="URL", help="mqtts://HOST[:PORT] or mqtt://127.0.0.1[:PORT]")
+    parser.add_argument("--site", metavar="NAME", help="watch one site only (default: every site)")
+    parser.add_argument("--jsonl", action="store_true", help="no window: one JSON object per line")
+    add_security_options(parser)
+
+
+def settings_from(args: argparse.Namespace, url: str) -> BrokerSettings:
+    """The broker settings of ``url`` and the security options; BrokerError says what is wrong."""
+    return broker_settings(url, ca=args.ca, cert=args.cert, key=args.key, user=args.user,
+                           password_file=args.password_file, insecure=args.insecure)
+
+
+def names_from(args: argparse.Namespace) -> tuple[str, str]:
+    """(site, bed) for ``--publish``; BrokerError if either is missing or not a valid name."""
+    if not args.bed:
+        raise BrokerError("--publish needs --bed NAME: the chair's name the central station shows, e.g. Chair-3.")
+    try:
+        return check_name(args.site, "--site"), check_name(args.bed, "--bed")
+    except MessageError as exc:
+        raise BrokerError(str(exc)) from None
