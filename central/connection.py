@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from central.broker import KEEPALIVE_S, BrokerError, BrokerSettings, describe_failure, new_client, not_mqtt
 
@@ -49,7 +51,10 @@ class Connection:
     def __init__(self, settings: BrokerSettings, client_id: str, *, on_state: OnState,
                  on_message: OnMessage | None = None, on_acked: OnAcked | None = None,
                  on_connected: Callable[[], None] | None = None, will: Will | None = None,
-                 subscriptions: Iterable[str] = (), max_in_flight: int = 100, name: str = "mqtt") -> None:
+                 subscriptions: Iterable[str] = (), max_in_flight: int = 100, name: str = "mqtt",
+                 session_expiry_s: int = 0) -> None:
+        """``session_expiry_s`` > 0: a persistent session (MQTT 5), so the broker keeps this client's
+        subscriptions and queues its QoS 1 messages while it is away (the central station)."""
         self.settings = settings
         self._client_id = client_id
         self._on_state = on_state
@@ -59,6 +64,7 @@ class Connection:
         self._will = will
         self._subscriptions = tuple(subscriptions)
         self._max_in_flight = max_in_flight
+        self._session_expiry_s = session_expiry_s
         self._client: mqtt.Client | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -122,7 +128,8 @@ class Connection:
         except BrokerError as exc:
             return str(exc)
         try:
-            client.connect(self.settings.host, self.settings.port, keepalive=KEEPALIVE_S)
+            client.connect(self.settings.host, self.settings.port, keepalive=KEEPALIVE_S,
+                           clean_start=self._session_expiry_s == 0, properties=self._connect_properties())
         except Exception as exc:  # socket, TLS and name errors alike: one sentence each
             return describe_failure(self.settings, exc)
         client.loop_start()
@@ -149,6 +156,13 @@ class Connection:
         self._close(client)
         self._report(False, f"Lost the connection to the broker at {self.settings.address}.")
         return None
+
+    def _connect_properties(self) -> Properties | None:
+        if not self._session_expiry_s:
+            return None
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = self._session_expiry_s
+        return properties
 
     def _new_client(self) -> mqtt.Client:
         client = new_client(self.settings, self._client_id)

@@ -83,7 +83,7 @@ class BedPublisher:
         will = Will(self._topic("online"), self._online(False, "connection lost"))
         self._connection = Connection(
             settings, f"irm-{self.origin.bed}-{self.origin.session}", on_state=self._on_state,
-            on_acked=self._ledger.acked, on_connected=self._on_connected, will=will, name=f"publish {bed_name}")
+            on_acked=self._acked, on_connected=self._on_connected, will=will, name=f"publish {bed_name}")
         self._threads = [threading.Thread(target=self._publish_loop, name=f"publish {bed_name}", daemon=True),
                          threading.Thread(target=self._replay_loop, name=f"replay {bed_name}", daemon=True)]
 
@@ -220,6 +220,11 @@ class BedPublisher:
         self.unsendable += last - first + 1
         log.error("%s: %d %s messages cannot be sent to the central station: there is no recording",
                   self.origin.bed, last - first + 1, stream.name)
+
+    # -- paho's and the connection's threads -------------------------------------------------------
+    def _acked(self, connection: int, mid: int, refused: bool) -> None:
+        self._ledger.acked(connection, mid, refused)
+        self._replay_wake.set()  # the window has room again
 
     # -- the connection's thread -----------------------------------------------------------------------
     def _on_connected(self) -> None:

@@ -37,6 +37,7 @@ from monitor.snapshot import ChairSnapshot
 
 log = logging.getLogger(__name__)
 
+SESSION_EXPIRY_S = 3600  # the broker keeps the station's messages this long while it is away
 SILENT_AFTER_S = 5.0  # a bed's heartbeat missing this long raises BED_SILENT
 CONFLICT_CLEARS_S = 30.0  # the second bedside under one name unheard this long: conflict over
 INVALID_WINDOW_S = 60.0  # invalid messages alarm until a minute without any
@@ -105,8 +106,16 @@ class _Bed:
 class Station:
     """Subscribes to a site (or every site), keeps each bed's state and trend, and watches them."""
 
-    def __init__(self, settings: BrokerSettings | None, site: str | None, clock: Clock | None = None) -> None:
-        """``settings`` None: no connection (tests feed :meth:`receive` and :meth:`connection_state`)."""
+    def __init__(self, settings: BrokerSettings | None, site: str | None, clock: Clock | None = None,
+                 name: str | None = None) -> None:
+        """``settings`` None: no connection (tests feed :meth:`receive` and :meth:`connection_state`).
+
+        ``name``: this station's name at the broker, the same on every run (default: a new one).
+        Its session is persistent: while the station is away, or the broker restarts (with
+        persistence, deploy/mosquitto), the broker keeps what the bedsides publish for it. A
+        bedside only learns that the broker has a message, not that a station read it; without
+        this, what a bedside sent while the station was reconnecting would be lost.
+        """
         self.site = site
         self.clock = clock or ScaledClock()
         self._lock = threading.RLock()
@@ -121,8 +130,9 @@ class Station:
         self.duplicates = 0
         self.refused = 0
         self._connection = None if settings is None else Connection(
-            settings, f"irm-central-{uuid.uuid4().hex[:12]}", on_state=self.connection_state,
-            on_message=self.receive, subscriptions=[subscription(site)], name="central")
+            settings, f"irm-central-{name or uuid.uuid4().hex[:12]}", on_state=self.connection_state,
+            on_message=self.receive, subscriptions=[subscription(site)], name="central",
+            session_expiry_s=SESSION_EXPIRY_S)
         self._watch = threading.Thread(target=self._run, name="central watch", daemon=True)
 
     # -- wiring and lifecycle -----------------------------------------------------------------

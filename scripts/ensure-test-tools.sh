@@ -1,12 +1,17 @@
 #!/bin/sh
-# The PDF report tests read the report back with poppler's pdftotext and pdftoppm.
-# Install them when we are root with apt-get; otherwise say how (those tests skip).
-command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && exit 0
+# Tools the tests use from the distribution, installed with apt-get when we are root;
+# otherwise say how (the tests that need one are skipped without it):
+# - poppler's pdftotext and pdftoppm read the PDF reports back;
+# - mosquitto is the real MQTT broker of the central station's tests.
+missing=""
+{ command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || missing="poppler-utils"
+{ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; } || missing="$missing mosquitto"
+[ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing poppler-utils for the PDF report tests"
-    (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
-        || echo "Could not install poppler-utils; the PDF report tests will be skipped."
+    echo "Installing$missing for the tests"
+    (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
+        || echo "Could not install$missing; the tests that need them will be skipped."
 else
-    echo "For the PDF report tests: sudo apt-get install poppler-utils (they are skipped without it)."
+    echo "For every test: sudo apt-get install -y$missing (the tests that need them are skipped without)."
 fi
 exit 0
