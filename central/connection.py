@@ -71,6 +71,7 @@ class Connection:
         self._lost = threading.Event()
         self._connack = threading.Event()
         self._refusal: object = None
+        self._accepted = False
         self.number = 0  # the current connection's number: PUBACKs are matched per connection
         self.connected = False
         self.problem = ""
@@ -133,12 +134,14 @@ class Connection:
         except Exception as exc:  # socket, TLS and name errors alike: one sentence each
             return describe_failure(self.settings, exc)
         client.loop_start()
-        if not self._connack.wait(CONNACK_TIMEOUT_S) or self._stop.is_set():
+        answered = self._connack.wait(CONNACK_TIMEOUT_S)
+        if self._stop.is_set() or not answered or self._refusal is not None or not self._accepted:
             self._close(client)
-            return None if self._stop.is_set() else not_mqtt(self.settings)
-        if self._refusal is not None:
-            self._close(client)
-            return describe_failure(self.settings, self._refusal)  # type: ignore[arg-type]
+            if self._stop.is_set():
+                return None
+            if self._refusal is not None:
+                return describe_failure(self.settings, self._refusal)  # type: ignore[arg-type]
+            return not_mqtt(self.settings)  # no CONNACK in time, or hung up before one
         with self._lock:
             self._client = client
             self.connected = True
@@ -173,6 +176,7 @@ class Connection:
         self._connack.clear()
         self._lost.clear()
         self._refusal = None
+        self._accepted = False
         with self._lock:
             self.number += 1
         number = self.number
@@ -189,6 +193,8 @@ class Connection:
     def _connected(self, reason: object) -> None:
         if getattr(reason, "is_failure", False):
             self._refusal = reason
+        else:
+            self._accepted = True
         self._connack.set()
 
     def _disconnected(self, number: int) -> None:

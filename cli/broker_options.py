@@ -25,8 +25,17 @@ def add_security_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--user", metavar="NAME", help="user name at the broker")
     group.add_argument("--password-file", type=Path, metavar="FILE",
                        help=f"file holding the password (or set {PASSWORD_ENV}; never on the command line)")
+    group.add_argument("--password", action=_RefusePassword, help=argparse.SUPPRESS)
     group.add_argument("--insecure", action="store_true",
                        help="allow plain mqtt:// to a host outside this computer (test networks only)")
+
+
+class _RefusePassword(argparse.Action):
+    """``--password`` would otherwise be taken for ``--password-file`` (argparse abbreviations)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        parser.error(f"a password is never given on the command line (others can read it): use "
+                     f"--password-file FILE or the {PASSWORD_ENV} variable")
 
 
 def add_publish_options(parser: argparse.ArgumentParser) -> None:
