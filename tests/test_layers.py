@@ -4,9 +4,10 @@ Every module of monitor/, devices/, ui/, cli/ and main.py is parsed (``ast``);
 imports inside functions count as much as those at the top, because hiding an
 import in a function hides a dependency, it does not remove it. The rules are
 the brief's: ``monitor/`` (the domain) imports neither ``ui``, ``devices``,
-``cli`` nor Qt; ``devices/`` imports neither ``ui``, ``cli`` nor Qt (only the
-simulator's command line uses the shared command-line helpers); and the module
-graph has no cycle.
+``cli``, ``central`` nor Qt; ``devices/`` imports neither ``ui``, ``cli``,
+``central`` nor Qt (only the simulator's command line uses the shared
+command-line helpers); ``central/`` (the central station's networking) imports
+neither ``ui``, ``devices``, ``cli`` nor Qt; and the module graph has no cycle.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-PACKAGES = ("monitor", "devices", "ui", "cli")
+PACKAGES = ("monitor", "devices", "ui", "cli", "central")
 QT = ("PySide6", "pyqtgraph")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "monitor": ("ui", "devices", "cli", *QT),
-    "devices": ("ui", "cli", *QT),
+    "monitor": ("ui", "devices", "cli", "central", *QT),
+    "devices": ("ui", "cli", "central", *QT),
+    "central": ("ui", "devices", "cli", *QT),  # the network side of the central station: no widgets
 }
 ALLOWED = {("devices.simulator.cli", "cli.support")}  # infusion-sim shares the command-line helpers
 
