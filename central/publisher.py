@@ -176,7 +176,7 @@ class BedPublisher:
                      "backlog": self._ledger.missed_count(),
                      "last": {s.name: self._ledger.last(s.name) for s in STREAMS}}
         self._connection.publish(self._topic("heartbeat"), messages.encode(heartbeat), qos=0)
-        state = {**self.origin.fields(), "type": "state", "time": _utc(now), **self._state.payload(now)}
+        state = {**self.origin.fields(), "type": "state", "time": _utc(now), **self._state.payload(self._bed.clock.now)}
         self._untracked(self._connection.publish(self._topic("state"), messages.encode(state), qos=1, retain=True))
 
     def _untracked(self, sent: tuple[int, int] | None) -> None:

@@ -10,6 +10,7 @@ hands its listeners, and asks the bed for the rest (session, alarms, limits).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -53,13 +54,18 @@ class ChairState:
             elif isinstance(event, AlarmEvent) and event.event is EventType.ACKNOWLEDGED:
                 self._acknowledged_by[event.condition.value] = event.detail.removeprefix("by ") or "bedside"
 
-    def payload(self, now: datetime) -> dict[str, object]:
-        """``snapshot`` and ``limits`` of the state message (docs/central-station.md)."""
+    def payload(self, clock: Callable[[], datetime]) -> dict[str, object]:
+        """``snapshot`` and ``limits`` of the state message (docs/central-station.md).
+
+        ``clock()`` is read under our lock: every reading kept so far was stamped before it, so
+        no age comes out negative (the bed's thread stamps and adds readings meanwhile).
+        """
         view = self._session.view()  # the bed's lock first, and never while holding ours
         active = self._alarms.active()
         sounding = self._alarms.should_sound()
         profile = self._alarms.profile
         with self._lock:
+            now = clock()
             snapshot = make_snapshot(self._bed, self._patient, view, self._latest, active, self._link, now,
                                      sounding=sounding, acknowledged_by=dict(self._acknowledged_by))
         return {"snapshot": snapshot_to_json(snapshot), "limits": limits_json(profile)}

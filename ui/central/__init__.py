@@ -1,0 +1,26 @@
+"""The central station's window (``infusion-monitor central``): the room overview fed from the broker."""
+
+from __future__ import annotations
+
+from central.station import Station
+
+
+def run_central_window(station: Station) -> int:
+    """Open the window on ``station`` (built by main.py), with the alarm sound; until it is closed."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.central.window import CentralWindow
+    from ui.sound.adapter import SupervisedSound
+
+    app = QApplication.instance() or QApplication([])
+    sound = SupervisedSound()
+    window = CentralWindow(station, sound)
+    station.start()
+    window.resize(1600, 900)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.timer.stop()
+        station.stop()
+        sound.close()
