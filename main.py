@@ -17,8 +17,13 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from central.broker import BrokerError
-from cli.broker_options import add_central_options, add_publish_options
+from central.broker import BrokerError, BrokerSettings
+from central.messages import MessageError, check_name
+from central.publisher import BedPublisher, recording_path
+from central.state import ChairState
+from central.station import Station
+from cli.broker_options import add_central_options, add_publish_options, names_from, settings_from
+from cli.central_printer import StationPrinter
 from cli.printer import Printer
 from cli.support import (
     EXIT_USAGE,
@@ -241,7 +246,7 @@ def load_alarm_profile(name_or_path: str) -> Profile:
 def run_record(args: argparse.Namespace) -> int:
     _check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
-    check_publishing(args)
+    to = publishing(args)
     config = BedConfig(args.bed or "bed", args.port, args.protocol, ScaledClock(args.speed), profile,
                        recording_file=args.out)
     stop = stop_on_signals()
@@ -249,7 +254,7 @@ def run_record(args: argparse.Namespace) -> int:
     publisher = None
     try:
         bed.subscribe(Printer(sys.stdout, args.jsonl, config.clock.now, on_closed=stop.set))
-        publisher = publish(bed, args)
+        publisher = publish(bed, to)
         bed.start()
         _wait_for_end(config.clock, stop, args.duration)
     finally:
@@ -260,44 +265,29 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 # -- the central station (central/, ui/central/) -----------------------------------------
-def check_publishing(args: argparse.Namespace) -> None:
-    """Refuse a wrong --publish setting before anything starts (BrokerError: one line)."""
-    from cli.broker_options import names_from, settings_from
-
-    if args.publish:
-        settings_from(args, args.publish)
-        names_from(args)
+Publishing = tuple[BrokerSettings, str, str] | None  # (broker, site, bed) of --publish
 
 
-def publish(bed: Bed, args: argparse.Namespace):  # -> central.publisher.BedPublisher | None
-    """With ``--publish``: a publisher to the central station, subscribed to ``bed`` after its recorder."""
-    if not args.publish:
+def publishing(args: argparse.Namespace) -> Publishing:
+    """``--publish`` checked before anything starts (BrokerError: one line)."""
+    return (settings_from(args, args.publish), *names_from(args)) if args.publish else None
+
+
+def publish(bed: Bed, to: Publishing) -> BedPublisher | None:
+    """A publisher to the central station, subscribed to ``bed`` after its recorder."""
+    if to is None:
         return None
-    from central.publisher import BedPublisher, recording_path
-    from central.state import ChairState
-    from cli.broker_options import names_from, settings_from
-
-    site, name = names_from(args)
+    settings, site, name = to
     state = ChairState(name, bed.config.patient_id, bed.session, bed.alarms)
-    publisher = BedPublisher(bed, settings_from(args, args.publish), site, name, state,
-                             recording=lambda: recording_path(bed))
+    publisher = BedPublisher(bed, settings, site, name, state, recording=lambda: recording_path(bed))
     bed.subscribe(publisher)
     publisher.start()
     return publisher
 
 
 def run_central(args: argparse.Namespace) -> int:
-    from central.messages import MessageError, check_name
-    from central.station import Station
-    from cli.broker_options import settings_from
-    from cli.central_printer import StationPrinter
-
     settings = settings_from(args, args.broker)
-    try:
-        site = check_name(args.site, "--site") if args.site else None
-    except MessageError as exc:
-        raise CommandError(str(exc)) from None
-    station = Station(settings, site)
+    station = Station(settings, check_name(args.site, "--site") if args.site else None)
     if not args.jsonl:
         from ui.central import run_central_window  # Qt is loaded only for the window
 
@@ -353,7 +343,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_live(args: argparse.Namespace) -> int:
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
-    check_publishing(args)
+    to = publishing(args)
     folder = args.recordings or default_recordings_dir()
     _check_folder(folder)
     from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
@@ -368,7 +358,7 @@ def run_live(args: argparse.Namespace) -> int:
             args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient,
             planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
         ))
-        publishers.append(publish(bed, args))
+        publishers.append(publish(bed, to))
         return bed
 
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
@@ -406,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "central":
             return run_central(args)
         return run_live(args)
-    except (CommandError, RecordingError, BrokerError) as exc:
+    except (CommandError, RecordingError, BrokerError, MessageError) as exc:
         print(one_line(f"infusion-monitor: {exc}"), file=sys.stderr)
         return EXIT_USAGE
 
