@@ -27,6 +27,7 @@ class CentralCondition(enum.StrEnum):
     BED_NAME_CONFLICT = "BED_NAME_CONFLICT"
     INVALID_MESSAGES = "INVALID_MESSAGES"
     TOO_MANY_BEDS = "TOO_MANY_BEDS"
+    AUDIO_UNAVAILABLE = "AUDIO_UNAVAILABLE"  # the station's own sound cannot play
 
 
 PRIORITY = {
@@ -35,6 +36,7 @@ PRIORITY = {
     CentralCondition.BED_NAME_CONFLICT: Priority.MEDIUM,  # a panel may show the wrong patient
     CentralCondition.INVALID_MESSAGES: Priority.LOW,  # refused, nothing shown: someone must look
     CentralCondition.TOO_MANY_BEDS: Priority.LOW,
+    CentralCondition.AUDIO_UNAVAILABLE: Priority.MEDIUM,  # as at the bedside: no alarm can be heard
 }
 
 

@@ -182,6 +182,13 @@ class Station:
         with self._lock:
             self._emit_all(self._alarms.acknowledge_all(self.clock.now()))
 
+    def on_audio(self, available: bool, message: str = "") -> None:
+        """From the window's sound process: whether the station's alarms can be heard."""
+        text = message or "Alarm sound cannot be played at the central station: watch the screen."
+        with self._lock:
+            self._emit_all(self._alarms.set(CentralCondition.AUDIO_UNAVAILABLE, None, not available, text,
+                                            self.clock.now()))
+
     # -- from the broker (paho's thread) ---------------------------------------------------------------
     def connection_state(self, connected: bool, problem: str) -> None:
         with self._lock:

@@ -218,3 +218,10 @@ def test_the_interval_set_is_a_set(ranges):
     if truth:
         low = min(truth)
         assert taken[0] == low and all(n in truth for n in range(taken[0], taken[1] + 1))
+
+
+def test_a_station_that_cannot_sound_says_so(central):
+    station, clock, events = central
+    station.on_audio(False, "No audio output device: watch the screen.")
+    station.on_audio(True)
+    assert alarms(events) == [("AUDIO_UNAVAILABLE", None, "raised"), ("AUDIO_UNAVAILABLE", None, "cleared")]

@@ -14,6 +14,8 @@ def run_central_window(station: Station) -> int:
 
     app = QApplication.instance() or QApplication([])
     sound = SupervisedSound()
+    sound.unavailable.connect(lambda text: station.on_audio(False, text))  # the station's AUDIO_UNAVAILABLE
+    sound.restored.connect(lambda: station.on_audio(True))
     window = CentralWindow(station, sound)
     station.start()
     window.resize(1600, 900)
