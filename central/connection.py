@@ -92,6 +92,7 @@ class Connection:
                 log.exception("saying goodbye to the broker failed")
         self._stop.set()
         self._lost.set()
+        self._connack.set()  # an attempt waiting for its CONNACK gives up at once
         self._thread.join(timeout_s + CONNACK_TIMEOUT_S)
         client = self._client
         if client is not None:
