@@ -46,7 +46,11 @@ WINDOW = 1_000  # messages handed to the client and not yet acknowledged
 REPLAY_CHUNK = 200  # rows read from the recording at a time
 REPLAY_RETRY_S = 0.2  # rows not committed yet (the recorder commits every 0.5 s): look again
 HEARTBEAT_S = 1.0
-STOP_DRAIN_S = 5.0  # at the end, how long to go on delivering what is still owed
+STOP_DRAIN_S = 5.0
+# After a reconnection, what is due waits this long (then goes out from the recording, late): a
+# PUBACK only says the broker has a message, and a broker restarted without persistence has lost
+# the central station's subscription until the station, retrying too, subscribes again.
+SETTLE_S = 3.0  # at the end, how long to go on delivering what is still owed
 
 
 class PublishedBed(Protocol):
@@ -76,6 +80,8 @@ class BedPublisher:
         self._stop = threading.Event()
         self._replay_wake = threading.Event()
         self._reachable: bool | None = None
+        self._connections = 0
+        self._settled_at = 0.0  # monotonic time from which this connection sends
         self._report_lock = threading.Lock()
         self._problem = ""
         self.overflowed = 0  # events that went to the recording's backlog because the queue was full
@@ -152,9 +158,12 @@ class BedPublisher:
                 return
             self._ledger.miss(stream.name, seq)
 
+    def _settling(self) -> bool:
+        return self._clock.monotonic() < self._settled_at
+
     def _send(self, stream: Stream, seq: int, event: object, late: bool) -> bool:
         """Hand one numbered event to the client; False (and missed) if it cannot take it now."""
-        if self._ledger.in_flight() >= WINDOW:
+        if self._ledger.in_flight() >= WINDOW or self._settling():
             self._ledger.miss(stream.name, seq)
             return False
         payload = messages.sequenced(self.origin, event_to_json(event, self._bed.clock.now()), seq, late)
@@ -189,7 +198,7 @@ class BedPublisher:
         while not self._stop.is_set():
             self._replay_wake.wait(REPLAY_RETRY_S)
             self._replay_wake.clear()
-            if not self._connection.connected:
+            if not self._connection.connected or self._settling():
                 continue
             for name in self._ledger.streams_with_missed():
                 self._replay(BY_NAME[name])
@@ -228,6 +237,9 @@ class BedPublisher:
 
     # -- the connection's thread -----------------------------------------------------------------------
     def _on_connected(self) -> None:
+        self._connections += 1
+        if self._connections > 1:
+            self._settled_at = self._clock.monotonic() + SETTLE_S
         self._untracked(self._connection.publish(self._topic("online"), self._online(True, ""), qos=1, retain=True))
         self._replay_wake.set()
 

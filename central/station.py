@@ -19,6 +19,7 @@ watch thread of its own ticks.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -156,7 +157,7 @@ class Station:
     def beds(self) -> tuple[BedView, ...]:
         with self._lock:
             now = self.clock.monotonic()
-            return tuple(self._view(b, now) for _, b in sorted(self._beds.items()))
+            return tuple(self._view(b, now) for _, b in sorted(self._beds.items(), key=_natural))
 
     def trend(self, site: str, bed: str) -> TrendData | None:
         with self._lock:
@@ -355,6 +356,11 @@ class Station:
                 listener(event)
             except Exception:
                 log.exception("central station: a listener failed on %s", type(event).__name__)
+
+
+def _natural(item: tuple[tuple[str, str], _Bed]) -> tuple:
+    """Chair-2 before Chair-10: names compared with their numbers as numbers."""
+    return tuple(tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)) for name in item[0])
 
 
 def _silent_text(record: _Bed, status: str, now: float) -> str:

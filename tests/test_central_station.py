@@ -225,3 +225,10 @@ def test_a_station_that_cannot_sound_says_so(central):
     station.on_audio(False, "No audio output device: watch the screen.")
     station.on_audio(True)
     assert alarms(events) == [("AUDIO_UNAVAILABLE", None, "raised"), ("AUDIO_UNAVAILABLE", None, "cleared")]
+
+
+def test_chairs_are_listed_as_a_nurse_counts_them(central):
+    station, clock, events = central
+    for bed in ("Chair-10", "Chair-2", "Chair-1"):
+        station.receive(T.format(bed, "state"), state(bed=bed))
+    assert [v.bed for v in station.beds()] == ["Chair-1", "Chair-2", "Chair-10"]
