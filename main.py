@@ -18,6 +18,10 @@ from datetime import datetime
 from pathlib import Path
 
 from cli.printer import Printer
+from cli.settings import SettingLocked, Settings, load_settings
+from cli.settings import report as report_settings
+from cli.settings_command import add_settings_parser, run_settings
+from cli.settings_keys import MAX_PLANNED_MINUTES
 from cli.support import (
     EXIT_USAGE,
     OneLineParser,
@@ -37,12 +41,12 @@ from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
-from monitor.storage import default_recordings_dir, recording_name
+from monitor.storage import recording_name
 from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
-MAX_PLANNED_MINUTES = 24 * 60.0  # no infusion is planned longer than a day
+PROFILE_HELP = f"alarm profile: a built-in name or a TOML file (default: the settings, else {DEFAULT_PROFILE})"
 
 
 class CommandError(Exception):
@@ -56,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="infusion-monitor",
         description="Infusion Room Monitor: live HR and blood pressure, alarms and session recordings.",
+        epilog="What the command line leaves out comes from the settings files ('infusion-monitor settings').",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
@@ -64,20 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     live = commands.add_parser("live", help="open the bedside dashboard (the default)")
     _add_connection_args(live, required=False)
     live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
-    live.add_argument("--recordings", type=Path, metavar="DIR", help="folder for session recordings")
-    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"), default=40.0,
-                      metavar="M", help="planned infusion length (default 40)")
-    live.add_argument("--theme", choices=("dark", "light"), help="colour theme (default: last used, else dark)")
-    live.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
-                      help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    live.add_argument("--recordings", type=Path, metavar="DIR",
+                      help="folder for session recordings (default: the settings, else the user data folder)")
+    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"),
+                      metavar="M", help="planned infusion length (default: the settings, else 40)")
+    live.add_argument("--theme", choices=("dark", "light"),
+                      help="colour theme (default: the settings, else last used, else dark)")
+    live.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
 
     record = commands.add_parser("record", help="record from a monitor without a window")
     _add_connection_args(record, required=True)
     record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
     record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
-    record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
-                        help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    record.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
 
     review = commands.add_parser("review", help="review recorded sessions (the library, or one FILE)")
     review.add_argument("file", nargs="?", type=Path, metavar="FILE|FOLDER",
@@ -90,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--events", action="store_true", help="CSV only: also write alarms, notes and phases")
 
     commands.add_parser("ports", help="list serial ports with description and USB VID:PID")
+    add_settings_parser(commands)
     return parser
 
 
@@ -253,12 +259,12 @@ def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None)
         clock.wait(stop, duration_s)
 
 
-def run_review(args: argparse.Namespace) -> int:
+def run_review(args: argparse.Namespace, settings: Settings) -> int:
     if args.file is not None and not args.file.is_dir():
         _check_recording(args.file)
     from ui.review import run_review as open_review  # Qt is loaded only for the window
 
-    return open_review(args.file, default_recordings_dir())
+    return open_review(args.file, settings.value("recordings"))
 
 
 def _check_recording(path: Path) -> None:
@@ -284,11 +290,12 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_live(args: argparse.Namespace) -> int:
+def run_live(args: argparse.Namespace, settings: Settings) -> int:
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
-    folder = args.recordings or default_recordings_dir()
+    folder = args.recordings
     _check_folder(folder)
     from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
+    from ui.presets import Preset
 
     clock = ScaledClock(args.speed)
 
@@ -300,7 +307,12 @@ def run_live(args: argparse.Namespace) -> int:
         ))
 
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
-    return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
+    presets = {key: Preset(settings.value(key), settings.locked_by(key))
+               for key in ("theme", "protocol") if settings.from_file(key)}
+    count = len(settings.problems)
+    notice = (f"Settings files: {count} problem{'s' if count > 1 else ''}, defaults used instead; "
+              "'infusion-monitor settings' shows the details.") if count else ""
+    return run_dashboard(bed, open_bed, args.theme, list_serial_ports, presets=presets, notice=notice)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -321,14 +333,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "ports":
             return run_ports()
-        if command == "record":
-            return run_record(args)
         if command == "export":
             return run_export(args)
+        if command == "settings":
+            return run_settings(args, sys.stdout, sys.stderr)
+        settings = load_settings()  # live, record, review: the clinic's defaults and locks
+        report_settings(settings, sys.stderr)
+        settings.apply_to(args)
+        if command == "record":
+            return run_record(args)
         if command == "review":
-            return run_review(args)
-        return run_live(args)
-    except (CommandError, RecordingError) as exc:
+            return run_review(args, settings)
+        return run_live(args, settings)
+    except (CommandError, RecordingError, SettingLocked) as exc:
         print(one_line(f"infusion-monitor: {exc}"), file=sys.stderr)
         return EXIT_USAGE
 
