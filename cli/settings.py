@@ -106,19 +106,23 @@ class Settings:
     def apply_to(self, args: argparse.Namespace) -> None:
         """Fill every option the command line left out (None) with the value in force; refuse
         (:class:`SettingLocked`) an option that gives a locked key another value."""
+        command = getattr(args, "command", None) or "live"
         for key, options in OPTIONS.items():
             entry = self.entries[key]
             for option in options:
-                if not hasattr(args, option.dest):
+                if not hasattr(args, option.dest) or (option.commands and command not in option.commands):
                     continue
                 given = getattr(args, option.dest)
                 if given is None:
-                    if not any(getattr(args, other, None) is not None for other in option.unless):
-                        setattr(args, option.dest, entry.value)
-                elif entry.source is Source.LOCKED and not KEYS[key].same(given, entry.value):
-                    raise SettingLocked(
-                        f"{option.flag} {given}: {key} is locked to {entry.shown()}. "
-                        f"{self.locked_by(key)} Leave out {option.flag}, or ask the administrator.")
+                    if entry.value is not None and not any(getattr(args, other, None) is not None
+                                                           for other in option.unless):
+                        setattr(args, option.dest, [entry.value] if option.many else entry.value)
+                    continue
+                for value in given if option.many else (given,):
+                    if entry.source is Source.LOCKED and not KEYS[key].same(value, entry.value):
+                        raise SettingLocked(
+                            f"{option.flag} {value}: {key} is locked to {entry.shown()}. "
+                            f"{self.locked_by(key)} Leave out {option.flag}, or ask the administrator.")
 
 
 def settings_files(dirs: type[PlatformDirs] = PlatformDirs) -> tuple[SettingsFile, SettingsFile]:

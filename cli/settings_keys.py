@@ -49,11 +49,17 @@ class Key:
 
 @dataclass(frozen=True)
 class Option:
-    """A command-line option a key is the default of: ``dest`` in argparse's namespace."""
+    """A command-line option a key is the default of: ``dest`` in argparse's namespace.
+
+    A row whose option does not exist on a command does nothing there, so the rows of options
+    still being built (``--room``, ``--publish``, ...) take effect once the option exists, with
+    argparse default None (tests/test_settings.py checks the defaults)."""
 
     dest: str
     flag: str
     unless: tuple[str, ...] = ()  # not filled from the settings when one of these dests is set
+    commands: tuple[str, ...] = ()  # only on these commands (empty: every command that has it)
+    many: bool = False  # a repeatable option (action="append"): filled as a list of one
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -229,12 +235,18 @@ KEYS: dict[str, Key] = {key.name: key for key in (
         any_text, default_text="no name", example="Clinic IT, extension 4410", system_only=True),
 )}
 
-# key -> the command-line options it is the default of (only those that exist on a command are used)
+# key -> the command-line options it is the default of. Order matters where ``unless`` names
+# another row: a room from the settings is filled before (and so keeps out) a port from them.
 OPTIONS: dict[str, tuple[Option, ...]] = {
     "alarm_profile": (Option("profile", "--profile"),),
+    "treatment_profile": (Option("treatment_profile", "--treatment-profile"),),
     "recordings": (Option("recordings", "--recordings"),),
     "planned_minutes": (Option("planned_minutes", "--planned-minutes"),),
     "theme": (Option("theme", "--theme"),),
+    "room": (Option("room", "--room", unless=("port",), commands=("live",)),),
     "port": (Option("port", "--port", unless=("room",)),),
-    "protocol": (Option("protocol", "--protocol"),),
+    "protocol": (Option("protocol", "--protocol", unless=("room",)),),
+    "site": (Option("site", "--site"),),
+    "bed": (Option("bed", "--bed"),),
+    "central_url": (Option("publish", "--publish"), Option("broker", "--broker")),
 }

@@ -154,16 +154,47 @@ def test_options_a_command_does_not_have_are_left_alone(config):
     assert vars(args) == {"profile": "ketamine-infusion", "file": None}
 
 
-def test_a_room_keeps_the_port_from_the_settings_out(config, monkeypatch):
-    """Once --room exists (issue 15): a room given wins over a port from the settings."""
-    config.user('port = "COM3"\n')
-    args = namespace(room=Path("room.toml"))
+def test_a_room_keeps_the_port_and_protocol_from_the_settings_out_and_the_command_line_port_a_room(config):
+    """For --room (issue 15): a room given on the command line or in the settings wins over a port and
+    protocol from the settings; a port typed on the command line wins over a room from the settings."""
+    room = config.root / "room-2.toml"
+    room.write_text("[room]\n")
+    config.user(f'room = "{room}"\nport = "COM3"\nprotocol = "masimo"\n')
+    settings = load_settings()
+    args = namespace(command="live", room=None)  # neither typed: the room
+    settings.apply_to(args)
+    assert (args.room, args.port, args.protocol) == (room, None, None)
+    args = namespace(command="live", room=Path("other.toml"))  # a room typed
+    settings.apply_to(args)
+    assert (args.room, args.port, args.protocol) == (Path("other.toml"), None, None)
+    args = namespace(command="live", room=None, port="sim:stable")  # a port typed
+    settings.apply_to(args)
+    assert (args.room, args.port, args.protocol) == (None, "sim:stable", "masimo")
+    args = namespace(command="record", room=None)  # the room file is for live only
+    settings.apply_to(args)
+    assert (args.room, args.port) == (None, "COM3")
+
+
+def test_a_repeatable_option_is_filled_as_a_list_and_each_value_checked_against_a_lock(config, monkeypatch):
+    monkeypatch.setitem(OPTIONS, "port", (Option("port", "--port", unless=("room",), many=True),))
+    config.system('[locked]\nport = "COM3"\n')
+    args = namespace(command="live")
     load_settings().apply_to(args)
-    assert args.port is None
-    monkeypatch.setitem(OPTIONS, "room", (Option("room", "--room", unless=("port",)),))
-    args = namespace(room=None, port="sim:stable")
-    load_settings().apply_to(args)
-    assert args.room is None and args.port == "sim:stable"
+    assert args.port == ["COM3"]
+    with pytest.raises(SettingLocked, match="^--port COM4: port is locked to COM3"):
+        load_settings().apply_to(namespace(command="live", port=["COM3", "COM4"]))
+
+
+def test_the_keys_of_features_still_being_built_fill_their_options_once_they_exist(config):
+    config.user('central_url = "mqtts://central.example:8883"\nsite = "North Clinic"\nbed = "Chair 3"\n'
+                'treatment_profile = "ketamine-iv"\n')
+    live = namespace(command="live", publish=None, site=None, bed=None, treatment_profile=None)
+    load_settings().apply_to(live)
+    assert (live.publish, live.site, live.bed, live.treatment_profile) == (
+        "mqtts://central.example:8883", "North Clinic", "Chair 3", "ketamine-iv")
+    central = argparse.Namespace(command="central", broker=None, site="South")
+    load_settings().apply_to(central)
+    assert (central.broker, central.site) == ("mqtts://central.example:8883", "South")
 
 
 def test_relative_paths_are_taken_from_the_settings_files_folder(config):
