@@ -46,6 +46,7 @@ from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
+PLANNED_MINUTES = 40.0  # as the treatment profile ketamine-iv's infusion time
 PROFILE_HELP = f"alarm profile: a built-in name or a TOML file (default: the settings, else {DEFAULT_PROFILE})"
 
 
@@ -303,7 +304,7 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
         """For the window: the port given, or the one the nurse chose in the connection dialog."""
         return build_bed(BedConfig(
             "bed", port, protocol, clock, profile, patient_id=args.patient,
-            planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
+            planned_infusion_s=(args.planned_minutes or PLANNED_MINUTES) * 60, recordings_folder=folder,
         ))
 
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks

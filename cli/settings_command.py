@@ -105,8 +105,9 @@ def toml_value(value: object) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def _entry(key: Key) -> list[str]:
-    value = key.default()
+def _entry(key: Key, system: bool) -> list[str]:
+    """A key with its default, or (no plain default, or one of the administrator's own) an example."""
+    value = None if system and key.per_user else key.default()
     shown = toml_value(value if value is not None else key.example)
     note = "" if value is not None else f"   # default: {key.default_text}"
     return [f"# {key.what}.", f"#{key.name} = {shown}{note}", ""]
@@ -124,14 +125,14 @@ def template(system: bool) -> str:
     ]
     for key in KEYS.values():
         if system or not key.system_only:
-            lines += _entry(key)
+            lines += _entry(key, system)
     if system:
         lines += [
             "# Values in this table are locked: no user's file, command line or dialog can change them.",
             "# Move a key here (below [locked]) to lock it, for example:",
             f"[{LOCKED}]",
             f"#alarm_profile = {toml_value(KEYS['alarm_profile'].default())}",
-            f"#recordings = {toml_value(KEYS['recordings'].default())}",
+            f"#recordings = {toml_value(KEYS['recordings'].example)}",
             "",
         ]
     return "\n".join(lines)

@@ -11,6 +11,7 @@ the value used instead.
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from monitor.treatment.profile import DEFAULT_TREATMENT_PROFILE, load_treatment_
 
 MAX_PLANNED_MINUTES = 24 * 60.0  # as main.py's --planned-minutes
 MQTT_SCHEMES = ("mqtt", "mqtts")
+SHARED_RECORDINGS = r"D:\Infusion recordings" if os.name == "nt" else "/srv/infusion-monitor/recordings"
 
 
 class Invalid(ValueError):
@@ -44,6 +46,7 @@ class Key:
     default_text: str = ""  # how the default reads where it is not a plain value
     example: object = None  # for the template, when there is no default to show
     system_only: bool = False  # only the system-wide file may set it
+    per_user: bool = False  # the default differs per user: the system-wide template shows ``example``
     same: Callable[[object, object], bool] = operator.eq  # a command-line value equal to a locked one?
 
 
@@ -212,8 +215,10 @@ KEYS: dict[str, Key] = {key.name: key for key in (
         "a .toml file", profile(load_treatment_profile, lambda: (DEFAULT_TREATMENT_PROFILE,)),
         lambda: DEFAULT_TREATMENT_PROFILE, same=same_profile),
     Key("recordings", "Folder for the session recordings (created when needed)", folder,
-        default_recordings_dir, same=same_path),
-    Key("planned_minutes", "Planned infusion length in minutes", minutes, lambda: 40.0,
+        default_recordings_dir, default_text="each user's data folder", example=SHARED_RECORDINGS,
+        per_user=True, same=same_path),
+    Key("planned_minutes", "Planned infusion length in minutes", minutes,
+        default_text="the treatment profile's infusion time (40 in ketamine-iv)", example=40,
         same=same_number),
     Key("theme", "Colour theme: \"dark\" or \"light\"", one_of("dark", "light"),
         default_text="the theme last chosen with F8, else dark", example="dark"),

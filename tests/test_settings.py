@@ -79,9 +79,9 @@ def test_without_files_every_key_has_its_built_in_default_and_nothing_is_reporte
     assert {k: e.source for k, e in settings.entries.items()} == {k: Source.DEFAULT for k in KEYS}
     assert settings.value("alarm_profile") == "ketamine-infusion"
     assert settings.value("treatment_profile") == "ketamine-iv"
-    assert settings.value("planned_minutes") == 40
     assert settings.value("recordings") == config.root / "data" / "infusion-monitor" / "recordings"
-    for key in ("theme", "port", "protocol", "room", "site", "bed", "central_url", "administrator"):
+    for key in ("planned_minutes", "theme", "port", "protocol", "room", "site", "bed", "central_url",
+                "administrator"):
         assert settings.value(key) is None, key
 
 

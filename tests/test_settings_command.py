@@ -57,7 +57,8 @@ def test_settings_lists_both_files_and_every_key_with_where_it_came_from(python,
     assert re.fullmatch(r"LOCKED, system-wide file, line 3\s+adult-generic", found["alarm_profile"])
     assert re.fullmatch(r"user file, line 2\s+light", found["theme"])
     assert re.fullmatch(r"system-wide file, line 1\s+Clinic IT", found["administrator"])
-    assert re.fullmatch(r"built-in default\s+40", found["planned_minutes"])
+    assert re.fullmatch(r"built-in default\s+the treatment profile's infusion time \(40 in ketamine-iv\)",
+                        found["planned_minutes"])
     assert re.fullmatch(r"built-in default\s+no port: `live` asks in the connection dialog", found["port"])
     assert "Problems" not in done.stdout
 
