@@ -265,7 +265,7 @@ def run_review(args: argparse.Namespace, settings: Settings) -> int:
         _check_recording(args.file)
     from ui.review import run_review as open_review  # Qt is loaded only for the window
 
-    return open_review(args.file, settings.value("recordings"))
+    return open_review(args.file, settings.value("recordings"), settings.value("theme"))
 
 
 def _check_recording(path: Path) -> None:

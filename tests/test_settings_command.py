@@ -21,9 +21,11 @@ from tests.test_settings import Config
 
 
 @pytest.fixture
-def config(tmp_path, cli_env) -> Config:
-    cli_env.update(XDG_CONFIG_HOME=str(tmp_path / "user"), XDG_CONFIG_DIRS=str(tmp_path / "system"),
-                   XDG_DATA_HOME=str(tmp_path / "data"))
+def config(tmp_path, cli_env, monkeypatch) -> Config:
+    """The config and data folders, for this process and for the commands it starts."""
+    for name, folder in (("XDG_CONFIG_HOME", "user"), ("XDG_CONFIG_DIRS", "system"), ("XDG_DATA_HOME", "data")):
+        monkeypatch.setenv(name, str(tmp_path / folder))
+        cli_env[name] = str(tmp_path / folder)
     return Config(tmp_path)
 
 
@@ -95,7 +97,7 @@ def test_settings_json_has_the_same_for_a_program(python, cli_env, config):
     assert data["problems"] == []
 
 
-def test_init_writes_a_commented_template_that_is_valid_once_uncommented(python, cli_env, config, monkeypatch):
+def test_init_writes_a_commented_template_that_is_valid_once_uncommented(python, cli_env, config):
     done = run(python, cli_env, "settings", "--init")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(config.user_path)
@@ -105,9 +107,6 @@ def test_init_writes_a_commented_template_that_is_valid_once_uncommented(python,
     # every key but the room (whose example file does not exist here) set to what the template says
     uncommented = re.sub(r"(?m)^#(?!room)(\w+ = )", r"\1", text)
     config.user(uncommented)
-    for name, value in (("XDG_CONFIG_HOME", config.root / "user"), ("XDG_CONFIG_DIRS", config.root / "system"),
-                        ("XDG_DATA_HOME", config.root / "data")):
-        monkeypatch.setenv(name, str(value))
     settings = load_settings()
     assert settings.problems == ()
     assert settings.value("alarm_profile") == "ketamine-infusion" and settings.value("planned_minutes") == 40
@@ -207,3 +206,16 @@ def test_live_opens_with_the_locked_theme_and_records_into_the_locked_folder(pyt
     corner = image.pixelColor(5, image.height() - 5)  # the window's own background
     assert corner.lightness() > 200, corner.name()  # light, not the user's dark
     assert os.path.getsize(shot) > 0
+
+
+def test_review_opens_the_library_of_the_settings_folder_in_the_settings_theme(config, monkeypatch, tmp_path):
+    """main.py's wiring, the window replaced by a recorder (the library itself: test_review_window_library)."""
+    import main
+    import ui.review
+
+    folder = tmp_path / "share"
+    config.user(f'theme = "light"\nrecordings = "{folder}"\n')
+    opened = []
+    monkeypatch.setattr(ui.review, "run_review", lambda *args: opened.append(args) or 0)
+    assert main.main(["review"]) == 0
+    assert opened == [(None, folder, "light")]
