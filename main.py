@@ -25,6 +25,10 @@ from central.station import Station
 from cli.broker_options import add_central_options, add_publish_options, names_from, settings_from
 from cli.central_printer import StationPrinter
 from cli.printer import Printer
+from cli.settings import SettingLocked, Settings, load_settings
+from cli.settings import report as report_settings
+from cli.settings_command import add_settings_parser, run_settings
+from cli.settings_keys import MAX_PLANNED_MINUTES
 from cli.support import (
     EXIT_USAGE,
     OneLineParser,
@@ -44,12 +48,13 @@ from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
-from monitor.storage import default_recordings_dir, recording_name
+from monitor.storage import recording_name
 from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
-MAX_PLANNED_MINUTES = 24 * 60.0  # no infusion is planned longer than a day
+PLANNED_MINUTES = 40.0  # as the treatment profile ketamine-iv's infusion time
+PROFILE_HELP = f"alarm profile: a built-in name or a TOML file (default: the settings, else {DEFAULT_PROFILE})"
 
 
 class CommandError(Exception):
@@ -63,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="infusion-monitor",
         description="Infusion Room Monitor: live HR and blood pressure, alarms and session recordings.",
+        epilog="What the command line leaves out comes from the settings files ('infusion-monitor settings').",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
@@ -71,12 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     live = commands.add_parser("live", help="open the bedside dashboard (the default)")
     _add_connection_args(live, required=False)
     live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
-    live.add_argument("--recordings", type=Path, metavar="DIR", help="folder for session recordings")
-    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"), default=40.0,
-                      metavar="M", help="planned infusion length (default 40)")
-    live.add_argument("--theme", choices=("dark", "light"), help="colour theme (default: last used, else dark)")
-    live.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
-                      help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    live.add_argument("--recordings", type=Path, metavar="DIR",
+                      help="folder for session recordings (default: the settings, else the user data folder)")
+    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"),
+                      metavar="M", help="planned infusion length (default: the settings, else 40)")
+    live.add_argument("--theme", choices=("dark", "light"),
+                      help="colour theme (default: the settings, else last used, else dark)")
+    live.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
     add_publish_options(live)
 
     record = commands.add_parser("record", help="record from a monitor without a window")
@@ -84,8 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
     record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
-    record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
-                        help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    record.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
     add_publish_options(record)
 
     central = commands.add_parser("central", help="the central station: every chair of the site, from the broker")
@@ -103,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--events", action="store_true", help="CSV only: also write alarms, notes and phases")
 
     commands.add_parser("ports", help="list serial ports with description and USB VID:PID")
+    add_settings_parser(commands)
     return parser
 
 
@@ -286,6 +293,9 @@ def publish(bed: Bed, to: Publishing) -> BedPublisher | None:
 
 
 def run_central(args: argparse.Namespace) -> int:
+    if args.broker is None:
+        raise CommandError("Give the central station's broker: --broker mqtts://HOST[:PORT], "
+                           "or set central_url in the settings (docs/settings.md).")
     settings = settings_from(args, args.broker)
     station = Station(settings, check_name(args.site, "--site") if args.site else None)
     if not args.jsonl:
@@ -310,12 +320,12 @@ def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None)
         clock.wait(stop, duration_s)
 
 
-def run_review(args: argparse.Namespace) -> int:
+def run_review(args: argparse.Namespace, settings: Settings) -> int:
     if args.file is not None and not args.file.is_dir():
         _check_recording(args.file)
     from ui.review import run_review as open_review  # Qt is loaded only for the window
 
-    return open_review(args.file, default_recordings_dir())
+    return open_review(args.file, settings.value("recordings"), settings.value("theme"))
 
 
 def _check_recording(path: Path) -> None:
@@ -341,12 +351,13 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_live(args: argparse.Namespace) -> int:
+def run_live(args: argparse.Namespace, settings: Settings) -> int:
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
     to = publishing(args)
-    folder = args.recordings or default_recordings_dir()
+    folder = args.recordings
     _check_folder(folder)
     from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
+    from ui.presets import Preset
 
     clock = ScaledClock(args.speed)
 
@@ -356,14 +367,19 @@ def run_live(args: argparse.Namespace) -> int:
         """For the window: the port given, or the one the nurse chose in the connection dialog."""
         bed = build_bed(BedConfig(
             args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient,
-            planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
+            planned_infusion_s=(args.planned_minutes or PLANNED_MINUTES) * 60, recordings_folder=folder,
         ))
         publishers.append(publish(bed, to))
         return bed
 
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
+    presets = {key: Preset(settings.value(key), settings.locked_by(key))
+               for key in ("theme", "protocol") if settings.from_file(key)}
+    count = len(settings.problems)
+    notice = (f"Settings files: {count} problem{'s' if count > 1 else ''}, defaults used instead; "
+              "'infusion-monitor settings' shows the details.") if count else ""
     try:
-        return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
+        return run_dashboard(bed, open_bed, args.theme, list_serial_ports, presets=presets, notice=notice)
     finally:
         for publisher in filter(None, publishers):  # the window has stopped its bed
             publisher.stop()
@@ -387,16 +403,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "ports":
             return run_ports()
-        if command == "record":
-            return run_record(args)
         if command == "export":
             return run_export(args)
+        if command == "settings":
+            return run_settings(args, sys.stdout, sys.stderr)
+        settings = load_settings()  # live, record, review: the clinic's defaults and locks
+        report_settings(settings, sys.stderr)
+        settings.apply_to(args)
+        if command == "record":
+            return run_record(args)
         if command == "review":
-            return run_review(args)
+            return run_review(args, settings)
         if command == "central":
             return run_central(args)
-        return run_live(args)
-    except (CommandError, RecordingError, BrokerError, MessageError) as exc:
+        return run_live(args, settings)
+    except (CommandError, RecordingError, BrokerError, MessageError, SettingLocked) as exc:
         print(one_line(f"infusion-monitor: {exc}"), file=sys.stderr)
         return EXIT_USAGE
 

@@ -42,13 +42,14 @@ def add_publish_options(parser: argparse.ArgumentParser) -> None:
     """``--publish``, ``--site``, ``--bed`` and security, for ``record`` and ``live``."""
     parser.add_argument("--publish", metavar="URL",
                         help="send this chair to the central station's broker: mqtts://HOST[:PORT] or mqtt://127.0.0.1")
-    parser.add_argument("--site", default=DEFAULT_SITE, metavar="NAME", help=f"the clinic's site (default {DEFAULT_SITE})")
+    parser.add_argument("--site", metavar="NAME", help=f"the clinic's site (default: the settings, else {DEFAULT_SITE})")
     parser.add_argument("--bed", metavar="NAME", help="this chair's name, e.g. Chair-3 (needed with --publish)")
     add_security_options(parser)
 
 
 def add_central_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--broker", required=True, metavar="URL", help="mqtts://HOST[:PORT] or mqtt://127.0.0.1[:PORT]")
+    parser.add_argument("--broker", metavar="URL",
+                        help="mqtts://HOST[:PORT] or mqtt://127.0.0.1[:PORT] (default: the settings' central_url)")
     parser.add_argument("--site", metavar="NAME", help="watch one site only (default: every site)")
     parser.add_argument("--jsonl", action="store_true", help="no window: one JSON object per line")
     add_security_options(parser)
@@ -65,6 +66,6 @@ def names_from(args: argparse.Namespace) -> tuple[str, str]:
     if not args.bed:
         raise BrokerError("--publish needs --bed NAME: the chair's name the central station shows, e.g. Chair-3.")
     try:
-        return check_name(args.site, "--site"), check_name(args.bed, "--bed")
+        return check_name(args.site or DEFAULT_SITE, "--site"), check_name(args.bed, "--bed")
     except MessageError as exc:
         raise BrokerError(str(exc)) from None

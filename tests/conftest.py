@@ -14,6 +14,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_settings_of_this_computer(tmp_path_factory):
+    """Tests never read this computer's settings files (docs/settings.md) or Qt's remembered
+    choices: both config folders are empty ones of the test run's own, for the command
+    lines the tests start too. A test that needs settings writes them there."""
+    config = tmp_path_factory.mktemp("config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(config / "user"))
+        patch.setenv("XDG_CONFIG_DIRS", str(config / "system"))
+        yield
+
+
 @pytest.fixture
 def cli_env() -> dict[str, str]:
     """Environment for running the console commands as a user would, from this checkout."""

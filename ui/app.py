@@ -12,7 +12,7 @@ import ctypes
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -29,6 +29,7 @@ from ui.app_identity import set_app_identity
 from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
+from ui.presets import Preset
 from ui.sound.adapter import SupervisedSound
 from ui.sound.adapter import SupervisedSound
 
@@ -179,21 +180,27 @@ def run_live(
     open_bed: Callable[[str, str], Bed],
     theme: str | None,
     list_ports: Callable,
+    *,
+    presets: Mapping[str, Preset] | None = None,
+    notice: str = "",
 ) -> int:
     """Show ``bed`` (built by ``main.py``); without one, ask for the port first (remembered
     between runs) and have ``open_bed(port, protocol)``, the composition root's, build it.
-    The bed is stopped when the window closes."""
+    The bed is stopped when the window closes. ``presets``: what the clinic's settings fix
+    ("protocol" for the dialog, "theme" when locked); ``notice``: shown once the window is up."""
+    presets = presets or {}
     try:
         keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Infusion Room Monitor")
         set_app_identity(app)
         if bed is None:
-            choice = choose_connection(list_ports)
+            choice = choose_connection(list_ports, protocol_preset=presets.get("protocol"))
             if choice is None:
                 return 0  # the nurse cancelled: nothing was started
             bed = open_bed(*choice)
         view = show_bed(bed, theme)
+        _apply_presets(view.window, presets, notice)
         view.window.show()
         try:
             return app.exec()
@@ -203,3 +210,11 @@ def run_live(
     finally:
         if bed is not None:
             bed.stop(end_reason(bed))
+
+
+def _apply_presets(window: DashboardWindow, presets: Mapping[str, Preset], notice: str) -> None:
+    theme = presets.get("theme")
+    if theme is not None and theme.locked_by:
+        window.lock_theme(theme.locked_by)
+    if notice:
+        window.show_notice(notice)

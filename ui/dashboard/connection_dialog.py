@@ -27,6 +27,7 @@ from devices import registry
 from devices.simulator.scenario import builtin_scenarios
 from devices.transport import PortInfo
 from ui.dashboard.widgets import label
+from ui.presets import Preset
 
 PortLister = Callable[[], list[PortInfo]]
 SIM_PREFIX = "sim:"
@@ -68,7 +69,10 @@ class ConnectionDialog(QDialog):
         parent: QWidget | None = None,
         protocols: Sequence[str] | None = None,
         scenarios: Mapping[str, str] | None = None,
+        protocol_preset: Preset | None = None,
     ) -> None:
+        """``protocol_preset``: the protocol the clinic's settings give, preselected over the
+        remembered one, and fixed when locked."""
         super().__init__(parent)
         self.setWindowTitle("Connect to the patient monitor")
         self._list_ports = list_ports
@@ -102,9 +106,12 @@ class ConnectionDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.use_port.toggled.connect(self._mode_changed)
+        self.protocol_lock = label("", 13, name="dim")
+        self.protocol_lock.setWordWrap(True)
         self._build()
         self.refresh_ports()
         self._restore()
+        self._apply_preset(protocol_preset)
 
     def _build(self) -> None:
         grid = QGridLayout()
@@ -118,6 +125,7 @@ class ConnectionDialog(QDialog):
         grid.addWidget(self.scenario, 4, 1, 1, 2)
         grid.addWidget(label("Protocol", 14), 5, 0)
         grid.addWidget(self.protocol, 5, 1, 1, 2)
+        grid.addWidget(self.protocol_lock, 6, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
@@ -202,6 +210,16 @@ class ConnectionDialog(QDialog):
         if port:
             self._select_port(port)
 
+    def _apply_preset(self, preset: Preset | None) -> None:
+        self.protocol_lock.setVisible(bool(preset and preset.locked_by))
+        if preset is None:
+            return
+        self.protocol.setCurrentIndex(max(0, self.protocol.findData(preset.value)))
+        if preset.locked_by:
+            self.protocol.setEnabled(False)
+            self.protocol.setToolTip(preset.locked_by)
+            self.protocol_lock.setText(f"Protocol fixed for this computer. {preset.locked_by}")
+
     def _mode_changed(self, *_args: object) -> None:
         sim = self.use_sim.isChecked()
         for widget in (self.port, self.refresh_button):
@@ -216,8 +234,9 @@ class ConnectionDialog(QDialog):
 
 
 def choose_connection(
-    list_ports: PortLister, settings: QSettings | None = None, parent: QWidget | None = None
+    list_ports: PortLister, settings: QSettings | None = None, parent: QWidget | None = None,
+    protocol_preset: Preset | None = None,
 ) -> tuple[str, str] | None:
     """Show the dialog; (port_url, protocol) on Connect, None on Cancel."""
-    dialog = ConnectionDialog(list_ports, settings, parent)
+    dialog = ConnectionDialog(list_ports, settings, parent, protocol_preset=protocol_preset)
     return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None

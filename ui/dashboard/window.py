@@ -64,6 +64,7 @@ class DashboardWindow(QMainWindow):
     audio_pause_requested = Signal()
     limits_requested = Signal()
     theme_toggled = Signal(str)  # the theme now shown
+    theme_locked_by = ""  # set by lock_theme: who fixed the theme, and where
 
     def __init__(
         self,
@@ -245,7 +246,14 @@ class DashboardWindow(QMainWindow):
             self.theme_toggled.emit(theme.name)
 
     def toggle_theme(self) -> None:
+        if self.theme_locked_by:
+            self.show_notice(f"The theme cannot be changed on this computer. {self.theme_locked_by}")
+            return
         self.apply_theme(other_theme(self.theme_name))
+
+    def lock_theme(self, locked_by: str) -> None:
+        """An administrator fixed the theme (``locked_by`` says who and where): F8 says so instead."""
+        self.theme_locked_by = locked_by
 
     def toggle_fullscreen(self) -> None:
         self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
