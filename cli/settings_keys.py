@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from central.messages import MessageError, check_name
+from central.messages import MAX_NAME, MessageError, check_name
 from devices import registry
 from devices.simulator.inprocess import SIM_PREFIX
 from devices.simulator.scenario import ScenarioError, load_scenario
@@ -82,8 +82,9 @@ def name_text(value: object, base: Path) -> str:
     text = _text(value)
     try:
         return check_name(text, "the name")  # the central station's own rule, so there is one
-    except MessageError as exc:
-        raise Invalid(str(exc).removeprefix(f"the name {text!r} ")) from None
+    except MessageError:
+        raise Invalid(f"must be up to {MAX_NAME} letters, digits, spaces, '.', '_' or '-', starting with a "
+                      "letter or digit (it is part of the central station's topics)") from None
 
 
 def any_text(value: object, base: Path) -> str:

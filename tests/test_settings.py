@@ -317,8 +317,8 @@ def test_a_bad_user_value_falls_back_to_the_system_files(config):
     ("planned_minutes = 1441", "must be more than 0 and at most 1440 minutes, not 1441"),
     ("planned_minutes = true", "must be a number of minutes (got true/false)"),
     ("theme = 1", "must be text in quotes (got a number)"),
-    ('site = "North/Clinic"', "must be at most 64 characters, without '/', '+' or '#' (they have a "
-     "meaning in the central station's topics)"),
+    ('site = "North/Clinic"', "must be up to 64 letters, digits, spaces, '.', '_' or '-', starting with a "
+     "letter or digit (it is part of the central station's topics)"),
     ('bed = "   "', "must be one line of printable text"),
     ('central_url = "http://central:1883"', "http://central:1883: give mqtt://HOST[:PORT] or "
      "mqtts://HOST[:PORT] (the central station's MQTT broker)"),
