@@ -153,7 +153,7 @@ def limit_segments(recording: Recording) -> list[LimitSegment]:
     """
     start, end = recording.start, recording.end_of_observation()
     events = recording.events(frozenset({"alarm", "action"}))
-    alarms = [e for e in events if isinstance(e, AlarmRecord) and e.direction is not None]
+    alarms = [e for e in events if isinstance(e, AlarmRecord) and e.parameter is not None]  # limit names
     conditions: dict[str, dict[str, AlarmRecord]] = {}  # parameter -> condition -> an event of it
     for event in alarms:
         conditions.setdefault(event.parameter or "", {}).setdefault(event.condition, event)
@@ -179,7 +179,7 @@ def limit_segments(recording: Recording) -> list[LimitSegment]:
             found = _action_change(event, conditions, active, alarms)
             if found is not None:
                 change(*found)
-        elif isinstance(event, AlarmRecord) and event.direction is not None:
+        elif isinstance(event, AlarmRecord) and event.parameter is not None:
             if event.event == "limit_changed":
                 change(event, _float(event.value), _float(event.limit))
             elif event.limit is not None:
