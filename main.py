@@ -22,6 +22,7 @@ from cli.support import (
     EXIT_USAGE,
     OneLineParser,
     bounded_float,
+    on_stop_signals,
     one_line,
     positive_float,
     speed_factor,
@@ -241,12 +242,12 @@ def run_record(args: argparse.Namespace) -> int:
         bed.start()
         _wait_for_end(config.clock, stop, args.duration)
     finally:
-        bed.stop("ended normally")
+        bed.stop(stop.reason or "ended normally")  # a signal: "program closed (SIGTERM)"
     return 0
 
 
 def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
-    """Until ``duration_s`` of the monitor's clock has passed, or Ctrl-C / SIGTERM."""
+    """Until ``duration_s`` of the monitor's clock has passed, or SIGTERM, SIGINT or SIGHUP."""
     if duration_s is None:
         stop.wait()
     else:
@@ -299,8 +300,11 @@ def run_live(args: argparse.Namespace) -> int:
             planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
         ))
 
+    from ui.sound.annunciator import Annunciator  # no Qt: the sound process's supervisor
+
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
-    return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
+    # one annunciator for the program: it follows every bed shown (a room: each chair's)
+    return run_dashboard(bed, open_bed, args.theme, list_serial_ports, Annunciator(), on_stop_signals)
 
 
 def main(argv: list[str] | None = None) -> int:
