@@ -179,7 +179,7 @@ def test_bar_shows_the_highest_priority_first_with_stars(room):
     high_hr(room)
     assert [item[0] for item in room.bar.items] == ["high", "medium", "low"]
     assert room.bar.message.text() == "*** HR 135 > 130"  # one set of stars: the bar adds them
-    assert room.bar.others.text() == "** NIBP sys 165 > 160   * SpO2 91 < 92"
+    assert room.bar.others.text() == "** NIBP sys 165 > 160\n* SpO2 91 < 92"  # a line each
     assert room.bar.top_priority == "high"
 
 
@@ -241,7 +241,7 @@ def test_nibp_and_art_alarms_go_to_their_tiles(room):
     room.nibp(172, 104, 120)
     badge = room.window.tiles["NIBP"].badge
     assert room.window.tiles["NIBP"].alarm_priority == "medium"
-    assert badge.text() == "** NIBP sys 172 > 160  (+1 more)"  # one line: the number stays readable
+    assert badge.text() == "** sys 172 > 160 +1 more"  # one line beside the title: the number keeps its size
     assert room.window.tiles["HR"].alarm_priority is None
 
 
@@ -403,14 +403,16 @@ def test_countdown_text(seconds, text):
 def test_tiles_and_chart_show_the_session_limits(room):
     room.refresh()
     tiles = room.window.tiles
-    assert tiles["HR"].limits.text() == "limits 50 \u2013 110"
-    assert tiles["SPO2"].limits.text() == "limits 92 \u2013 off"
-    assert tiles["NIBP"].limits.text() == "limits 90 \u2013 160/100"
-    assert [(line.value(), line.label.format) for line in room.window.chart.thresholds] == [
-        (160.0, "SBP 160"), (100.0, "DBP 100"), (110.0, "HR 110"),
+    assert tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u00a0110"
+    assert tiles["SPO2"].limits.text() == "limits 92\u00a0\u2013\u00a0off"
+    assert tiles["NIBP"].limits.text() == "limits 90\u00a0\u2013\u00a0160/100"
+    chart = room.window.chart
+    assert [line.value() for line in chart.thresholds] == [160.0, 100.0, 110.0]
+    assert [(label.value, label.text) for _, label, _ in chart.threshold_labels] == [
+        (100.0, "DBP 100"), (110.0, "HR 110"), (160.0, "SBP 160"),
     ]
     high_hr(room)
-    assert (130.0, "HR 130") in [(line.value(), line.label.format) for line in room.window.chart.thresholds]
+    assert (130.0, "HR 130") in [(label.value, label.text) for _, label, _ in chart.threshold_labels]
 
 
 # -- limits dialog ---------------------------------------------------------------------------------------
@@ -444,7 +446,7 @@ def test_limits_dialog_applies_a_valid_change_and_it_is_logged(room, dialog, qtb
     ]
     assert changes[0].detail.endswith("by nurse A")
     assert not row.message.isHidden() and row.message.text().startswith("Applied")
-    assert room.window.tiles["HR"].limits.text() == "limits 50 \u2013 115"
+    assert room.window.tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u00a0115"
     room.hold({HR: 113}, 11)
     assert room.bar.message.text() == "No alarms"  # 113 no longer alarms
 

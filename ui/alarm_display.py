@@ -73,7 +73,7 @@ def threshold_lines(profile: Profile, states: Sequence[AlarmState]) -> list[Thre
 def _line(parameter: Parameter, value: float) -> Threshold:
     row = PARAMETERS[parameter]
     assert row.trend is not None
-    return Threshold(float(value), f"{row.chart_label} {number(value)}", row.trend)
+    return Threshold(float(value), row.chart_label, row.trend)
 
 
 def badge_order(state: AlarmState) -> tuple[int, int]:
@@ -82,13 +82,16 @@ def badge_order(state: AlarmState) -> tuple[int, int]:
 
 
 def headline(state: AlarmState) -> tuple[str, int]:
-    """``("NIBP sys 172 > 160", 1)``: the worst parameter of a physiological alarm and how many
-    others crossed a limit with it (the bar's message names them); the message and 0 otherwise."""
+    """``("sys 172 > 160", 1)``: the worst parameter of a physiological alarm, as its tile names it
+    (a pressure's part by its role: the tile's title says NIBP), and how many others crossed a
+    limit with it (the bar's message names them); the message and 0 otherwise."""
     if not state.members or state.condition.direction is None:
         return state.message, 0
     worst = state.members[0]
+    row = PARAMETERS[worst.parameter]
+    name = LABELS[worst.parameter] if row.role == "value" else row.role
     sign = ">" if state.condition.direction.upward else "<"
-    text = f"{LABELS[worst.parameter]} {number(worst.worst_value)} {sign} {number(worst.limit)}"
+    text = f"{name} {number(worst.worst_value)} {sign} {number(worst.limit)}"
     return text + (" (ended)" if state.latched else ""), len(state.members) - 1
 
 
@@ -101,5 +104,5 @@ def badge(alarms: Sequence[AlarmState]) -> tuple[str, str | None]:
     ordered = sorted(alarms, key=badge_order)
     text, others = headline(ordered[0])
     others += len(ordered) - 1
-    more = f"  (+{others} more)" if others else ""
+    more = f" +{others} more" if others else ""
     return f"{ordered[0].priority.stars} {text}{more}", max(a.priority for a in ordered).value

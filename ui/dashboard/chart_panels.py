@@ -39,10 +39,11 @@ MAIN_PANEL = next(iter(TREND_PANELS))  # heart rate and blood pressure: always d
 
 
 class Threshold(NamedTuple):
-    """A horizontal line at an alarm limit, in the panel of its parameter."""
+    """A horizontal line at an alarm limit, in the panel of its parameter; labelled "SBP 160"
+    (lines at one value share a label: ``ui.limit_labels``)."""
 
     value: float
-    text: str  # "SBP 160"
+    name: str  # "SBP": what the limit is of
     panel: str = "haemo"
 
 

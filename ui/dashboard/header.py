@@ -71,6 +71,7 @@ class Header(QFrame):
         self._overrun = False
         self._link_state: LinkState | None = None
         self._recording_ok = True
+        self._shape: tuple[str, int, int] | None = None
         self.patient = label(f"Patient {patient_id}" if patient_id else "Patient: not set", SIZE_HEADER_SMALL + 4, True)
         self.simulated = label("SIMULATED DATA \u2014 not a patient", SIZE_HEADER_SMALL, True)
         self.simulated.setVisible(simulated)
@@ -97,7 +98,7 @@ class Header(QFrame):
             widget.setWordWrap(True)
             left.addWidget(widget)
         left.addStretch(1)
-        phase_row = QHBoxLayout()
+        phase_row = self.phase_row = QHBoxLayout()
         phase_row.setSpacing(24)
         phase_row.addWidget(self.phase)
         phase_row.addWidget(self.clock)
@@ -121,14 +122,22 @@ class Header(QFrame):
         row.addLayout(right, STRETCHES[2])
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Phase and clocks as large as the width allows (full size on a 1920-px screen)."""
         super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Phase and clocks as large as the width allows (full size on a 1920-px screen), for the
+        texts of this phase: "infusion ran 40:00 of 40:00" in recovery is longer than anything in
+        the infusion, and must not be cut (issue 14). In the infusion the size allows for the
+        overrun line from the start, so the clock does not shrink when the plan is passed."""
         probe = QFont(self.phase.font())
         probe.setPixelSize(100)
         advance = QFontMetricsF(probe).horizontalAdvance
-        needed = advance("INFUSION") + advance("00:00 / 40:00") + 0.625 * advance("OVERRUN +00:00") + 60
-        available = self.middle.width()
-        size = max(SIZE_PHASE // 2, min(SIZE_PHASE, int(100 * available / needed)))
+        detail = max(self.detail.text(), "OVERRUN +00:00" if self._phase == "infusion" else "", key=advance)
+        phase_row = self.phase_row.spacing() * 2 + 4  # the gaps between the three texts, and a margin
+        needed = advance(self.phase.text()) + advance(self.clock.text()) + 0.625 * advance(detail)
+        available = self.middle.width() - phase_row
+        size = max(SIZE_PHASE // 2, min(SIZE_PHASE, int(100 * available / max(1.0, needed))))
         for widget, px in ((self.phase, size), (self.clock, size), (self.detail, size * 5 // 8),
                            (self.wall_clock, max(SIZE_WALL_CLOCK * 2 // 3, size * 3 // 4))):
             if widget.font().pixelSize() != px:
@@ -145,9 +154,13 @@ class Header(QFrame):
         phase_word, clock, detail, progress, overrun = session_texts(view)
         self._phase = str(view.phase)
         self._overrun = overrun
+        shape = (phase_word, len(clock), len(detail))
         self.phase.setText(phase_word)
         self.clock.setText(clock)
         self.detail.setText(detail)
+        if shape != self._shape:  # another phase or a longer clock: fit the texts again
+            self._shape = shape
+            self._fit()
         self.progress.setVisible(progress is not None)
         if progress is not None:
             self.progress.setValue(round(progress * PROGRESS_STEPS))

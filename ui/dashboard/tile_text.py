@@ -50,7 +50,7 @@ def limits_text(low: float | str | None, high: float | str | None) -> str:
             return "off"
         return value if isinstance(value, str) else f"{value:g}"
 
-    return f"limits {one(low)} \u2013 {one(high)}"
+    return f"limits {one(low)}\u00a0\u2013\u00a0{one(high)}"  # a narrow tile breaks after "limits" only
 
 
 def baseline_text(
