@@ -56,13 +56,12 @@ from ui.dashboard.shortcuts import SHORTCUTS, with_key
 from ui.dashboard.spans import Spans
 from ui.dashboard.theme import SIZE_CHART_AXIS, SIZE_HEADER_SMALL, Theme
 from ui.dashboard.widgets import label
-from ui.limit_labels import LimitLabel, merge_limits, stacked
+from ui.limit_labels import LimitLabel
 
 MARKER_KINDS = frozenset({"alarm", "annotation"})  # phase changes are drawn as shading
 MAX_DRAWN_MARKERS = 200  # the newest; a chart with more lines than this says nothing
 # consecutive marker labels step down so they do not overlap; all below the row of phase names
 MARKER_LABEL_HEIGHTS = (0.88, 0.80, 0.72)
-LIMIT_LABEL_Z = 30  # over note labels and curves: a limit's label is never covered
 NOW_STEPS_S = (1, 2, 5, 10, 15, 30, 60)  # each divides a minute, so whole minutes are drawn exactly
 X_TITLE = "minutes from infusion start"
 
@@ -79,7 +78,6 @@ class TrendChart(QWidget):
         self._drawn: Spans | None = None  # the spans as last drawn (on the pixel grid)
         self._thresholds: list[Threshold] = []
         self.thresholds: list[pg.InfiniteLine] = []
-        self.threshold_labels: list[tuple[str, LimitLabel, pg.TextItem]] = []  # (panel, label, its item)
         self.markers: list[pg.InfiniteLine] = []
         self._marker_keys: list[tuple[str, str]] = []
         self.x_title = X_TITLE
@@ -233,8 +231,6 @@ class TrendChart(QWidget):
         "SBP 160" (one label for lines at one value); a line without a panel is in the main one."""
         for line, old in zip(self.thresholds, self._thresholds, strict=True):
             self.panels[old.panel].plot.removeItem(line)
-        for panel, _, item in self.threshold_labels:
-            self.panels[panel].plot.removeItem(item)
         self._thresholds = [Threshold(float(t[0]), str(t[1]), *t[2:]) for t in lines]
         self.thresholds = []
         for value, _, panel in self._thresholds:
@@ -242,28 +238,21 @@ class TrendChart(QWidget):
             line.setZValue(-5)
             self.panels[panel].plot.addItem(line)
             self.thresholds.append(line)
-        self.threshold_labels = []
-        for panel in dict.fromkeys(t.panel for t in self._thresholds):
-            for merged in merge_limits((t.value, t.name, 0.0) for t in self._thresholds if t.panel == panel):
-                item = pg.TextItem(merged.text, anchor=(1, 1))
-                item.setZValue(LIMIT_LABEL_Z)
-                self.panels[panel].plot.addItem(item)
-                self.threshold_labels.append((panel, merged, item))
+        for key, panel in self.panels.items():
+            panel.label_limits((t.value, t.name) for t in self._thresholds if t.panel == key)
         self._style_lines()
         self._fit_y()
         self._place_threshold_labels()
 
+    @property
+    def threshold_labels(self) -> list[tuple[str, LimitLabel, pg.TextItem]]:
+        """(panel, label, its item) of every limit label."""
+        return [(key, merged, item) for key, panel in self.panels.items() for merged, item in panel.limit_labels]
+
     def _place_threshold_labels(self, *_args: object) -> None:
-        """At the right edge, each on its line or stacked below the one above (never covering)."""
         right = self.x_range()[1]
-        for key in dict.fromkeys(panel for panel, _, _ in self.threshold_labels):
-            labels = [(merged, item) for panel, merged, item in self.threshold_labels if panel == key]
-            box = self.panels[key].view_box
-            low, high = self.panels[key].y_range
-            pixels = max(1.0, box.height())
-            height = max(item.boundingRect().height() for _, item in labels) * (high - low) / pixels
-            for (merged, item), y in zip(labels, stacked([m.value for m, _ in labels], height), strict=True):
-                item.setPos(right, y)
+        for panel in self.panels.values():
+            panel.place_limit_labels(right)
 
     def back_to_live(self) -> None:
         """Show the whole session again and follow the present."""
