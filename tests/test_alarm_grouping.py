@@ -250,3 +250,17 @@ def test_every_crossed_limit_is_logged_and_a_condition_lasts_while_any_parameter
             engine.acknowledge(by="prop")
         clock.advance(60)
         engine.tick()
+
+
+def test_the_command_line_refuses_such_a_profile_in_one_line_naming_file_and_parameter(tmp_path, capsys):
+    import main
+
+    profile = tmp_path / "clinic.toml"
+    profile.write_text("[parameters.ART_SYS]\nabove = { medium = 160 }\ndelay_s = 10\nhysteresis = 5\n"
+                       "[parameters.ART_DIA]\nabove = { medium = 100 }\ndelay_s = 20\nhysteresis = 5\n")
+    status = main.main(["record", "--port", "sim:stable", "--protocol", "datex", "--profile", str(profile),
+                        "--out", str(tmp_path / "x.irm.sqlite")])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert f"{profile}: parameters.ART_DIA.delay_s: 20 s differs from ART_SYS's 10 s" in err
+    assert not (tmp_path / "x.irm.sqlite").exists()
