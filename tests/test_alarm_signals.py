@@ -403,9 +403,9 @@ def test_countdown_text(seconds, text):
 def test_tiles_and_chart_show_the_session_limits(room):
     room.refresh()
     tiles = room.window.tiles
-    assert tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u00a0110"
-    assert tiles["SPO2"].limits.text() == "limits 92\u00a0\u2013\u00a0off"
-    assert tiles["NIBP"].limits.text() == "limits 90\u00a0\u2013\u00a0160/100"
+    assert tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u2060\u00a0110"
+    assert tiles["SPO2"].limits.text() == "limits 92\u00a0\u2013\u2060\u00a0off"
+    assert tiles["NIBP"].limits.text() == "limits 90\u00a0\u2013\u2060\u00a0160/100"
     chart = room.window.chart
     assert [line.value() for line in chart.thresholds] == [160.0, 100.0, 110.0]
     assert [(label.value, label.text) for _, label, _ in chart.threshold_labels] == [
@@ -446,7 +446,7 @@ def test_limits_dialog_applies_a_valid_change_and_it_is_logged(room, dialog, qtb
     ]
     assert changes[0].detail.endswith("by nurse A")
     assert not row.message.isHidden() and row.message.text().startswith("Applied")
-    assert room.window.tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u00a0115"
+    assert room.window.tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u2060\u00a0115"
     room.hold({HR: 113}, 11)
     assert room.bar.message.text() == "No alarms"  # 113 no longer alarms
 

@@ -178,8 +178,8 @@ def test_limits_line_and_alarm_flashing_on_a_tile(bed, qtbot):
     assert tile.limits.text() == "limits not set"
     bed.window.tiles["HR"].set_limits(50, 110)
     bed.window.tiles["NIBP"].set_limits("90", "160/100")
-    assert tile.limits.text() == "limits 50\u00a0\u2013\u00a0110"
-    assert bed.window.tiles["NIBP"].limits.text() == "limits 90\u00a0\u2013\u00a0160/100"
+    assert tile.limits.text() == "limits 50\u00a0\u2013\u2060\u00a0110"
+    assert bed.window.tiles["NIBP"].limits.text() == "limits 90\u00a0\u2013\u2060\u00a0160/100"
     bed.window.tiles["HR"].set_alarming("high")
     assert tile.flasher.flashing and tile.flasher.interval_ms == 250
     with qtbot.waitSignal(tile.flasher.changed, timeout=2000):
