@@ -189,7 +189,12 @@ def test_record_prints_one_alarm_per_measurement_for_a_hypertensive_episode_and_
     raised = {(e["condition"], e["priority"]) for e in alarms if e["event"] in ("raised", "escalated")}
     assert ("NIBP_HIGH", "medium") in raised and ("ART_HIGH", "medium") in raised
     assert ("NIBP_HIGH", "high") in raised  # unacknowledged, it escalates
-    assert not any(c == "LINK_LOST" for c, _ in raised)  # the link was fine, and stopping is not a loss
+    # the link was fine, and stopping is not a loss: a LINK_LOST only after the driver found the line
+    # silent (a loaded machine can hold the simulator up for the 0.2 s that are 12.5 s of its clock here)
+    lost = [i for i, e in enumerate(events) if e["type"] == "alarm" and e["condition"] == "LINK_LOST"]
+    silent = [i for i, e in enumerate(events) if e["type"] == "link" and e["state"] not in ("receiving", "connecting",
+                                                                                            "waiting", "closed")]
+    assert all(any(s < i for s in silent) for i in lost), "LINK_LOST without a silent line"
     # never more than one upward NIBP alarm and one upward ART alarm at a time
     showing: set[str] = set()
     for event in alarms:
