@@ -33,6 +33,7 @@ from cli.support import (
     EXIT_USAGE,
     OneLineParser,
     bounded_float,
+    on_stop_signals,
     one_line,
     positive_float,
     speed_factor,
@@ -265,7 +266,7 @@ def run_record(args: argparse.Namespace) -> int:
         bed.start()
         _wait_for_end(config.clock, stop, args.duration)
     finally:
-        bed.stop("ended normally")
+        bed.stop(stop.reason or "ended normally")  # a signal: "program closed (SIGTERM)"
         if publisher is not None:
             publisher.stop()
     return 0
@@ -313,7 +314,7 @@ def run_central(args: argparse.Namespace) -> int:
 
 
 def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
-    """Until ``duration_s`` of the monitor's clock has passed, or Ctrl-C / SIGTERM."""
+    """Until ``duration_s`` of the monitor's clock has passed, or SIGTERM, SIGINT or SIGHUP."""
     if duration_s is None:
         stop.wait()
     else:
@@ -372,6 +373,8 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
         publishers.append(publish(bed, to))
         return bed
 
+    from ui.sound.annunciator import Annunciator  # no Qt: the sound process's supervisor
+
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
     presets = {key: Preset(settings.value(key), settings.locked_by(key))
                for key in ("theme", "protocol") if settings.from_file(key)}
@@ -379,7 +382,9 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
     notice = (f"Settings files: {count} problem{'s' if count > 1 else ''}, defaults used instead; "
               "'infusion-monitor settings' shows the details.") if count else ""
     try:
-        return run_dashboard(bed, open_bed, args.theme, list_serial_ports, presets=presets, notice=notice)
+        # one annunciator for the program: it follows every bed shown (a room: each chair's)
+        return run_dashboard(bed, open_bed, args.theme, list_serial_ports, Annunciator(), on_stop_signals,
+                             presets=presets, notice=notice)
     finally:
         for publisher in filter(None, publishers):  # the window has stopped its bed
             publisher.stop()

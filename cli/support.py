@@ -86,13 +86,35 @@ def bounded_float(high: float, unit: str) -> Callable[[str], float]:
     return parse
 
 
-def stop_on_signals() -> threading.Event:
-    """An event set by Ctrl-C or SIGTERM, so a run ends cleanly and closes its files."""
-    stop = threading.Event()
+# What a logout or shutdown (SIGTERM), Ctrl-C (SIGINT) and a closed terminal (SIGHUP) send;
+# Windows has no SIGHUP.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
+
+
+def on_stop_signals(stop: Callable[[str], object]) -> None:
+    """Call ``stop(reason)`` on the main thread when a stop signal comes, e.g. with
+    "program closed (SIGTERM)": the session then ends as a normal end, with that reason."""
 
     def handler(signum: int, frame: object) -> None:
-        stop.set()
+        stop(f"program closed ({signal.Signals(signum).name})")
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, handler)
+
+
+class StopRequest(threading.Event):
+    """Set when the run should end; ``reason`` says why ("program closed (SIGTERM)"), or is
+    None when the program itself ended the run (its output closed)."""
+
+    reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        self.reason = self.reason or reason
+        self.set()
+
+
+def stop_on_signals() -> StopRequest:
+    """A request set by SIGTERM, SIGINT or SIGHUP, so a run ends cleanly and closes its files."""
+    stop = StopRequest()
+    on_stop_signals(stop.request)
     return stop

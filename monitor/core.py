@@ -94,6 +94,15 @@ class CentralStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class AudioStatus:
+    """The sound process can play (``available``) or cannot (``message`` says why): from the
+    annunciator's supervising thread, which must never wait for a bed (crosses threads)."""
+
+    available: bool
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OperatorAction:
     """Something an operator did that belongs in the record (e.g. starting despite a caution)."""
 
@@ -136,6 +145,8 @@ class MonitoringCore:
             return self._keep(self.engine.on_display(event.frozen, event.seconds))
         if isinstance(event, CentralStatus):
             return self._keep(self.engine.on_central(event.reachable, event.message))
+        if isinstance(event, AudioStatus):
+            return self._keep(self.engine.on_audio(event.available, event.message))
         return []
 
     def tick(self) -> list[AlarmEvent]:

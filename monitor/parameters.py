@@ -187,9 +187,10 @@ PARAMETERS: Mapping[Parameter, ParameterSpec] = MappingProxyType({row.parameter:
 )})
 
 MEASUREMENTS: Mapping[str, MeasurementSpec] = MappingProxyType({row.key: row for row in (
-    MeasurementSpec("HR", "HR", "/min", "hr", "888", always_shown=True, stretch=4),
+    # widths: a pressure's "888/188" needs over twice the room of HR's "888" for digits as tall
+    MeasurementSpec("HR", "HR", "/min", "hr", "888", always_shown=True, stretch=3),
     MeasurementSpec("NIBP", "NIBP", "mmHg", "nibp", "888/188", always_shown=True, stretch=7, discrete=True),
-    MeasurementSpec("ART", "ART", "mmHg", "art", "888/188", always_shown=False, stretch=6),
+    MeasurementSpec("ART", "ART", "mmHg", "art", "888/188", always_shown=False, stretch=7),
     MeasurementSpec("SPO2", "SpO\u2082", "%", "spo2", "188", always_shown=False, stretch=3, small=True),
     MeasurementSpec("PR", "PR", "/min", "pr", "888", always_shown=False, stretch=3, small=True),
     MeasurementSpec("RR", "RR", "/min", "resp", "188", always_shown=False, stretch=3, small=True),

@@ -63,7 +63,14 @@ class Bench:
         return self.take(getattr(self.engine, method)(*args, **kwargs))
 
     def events(self, condition: AlarmCondition | None = None) -> list[tuple[str, str]]:
-        return [(e.event.value, e.priority.value) for e in self.log if condition in (None, e.condition)]
+        """The alarm's life (``crossed`` rows left out: :meth:`crossings` has them)."""
+        return [(e.event.value, e.priority.value) for e in self.log
+                if condition in (None, e.condition) and e.event is not EventType.CROSSED]
+
+    def crossings(self) -> list[tuple[str, str, float | None, float | None]]:
+        """Every limit crossed, as logged: ``(limit name, tier, value, limit)``."""
+        return [(e.condition.value, e.priority.value, e.value, e.limit) for e in self.log
+                if e.event is EventType.CROSSED]
 
     def at(self, condition: AlarmCondition, event: EventType, nth: int = 0) -> float:
         """Seconds after T0 of the nth such event."""
@@ -111,9 +118,10 @@ def test_a_whole_episode_goes_into_the_recording_in_order(tmp_path: Path):
         recorder.add(event)
     recorder.close()
     rows = sqlite3.connect(path).execute("SELECT event, phase, detail FROM alarm_events ORDER BY id").fetchall()
-    assert [r[0] for r in rows] == ["raised", "acknowledged", "cleared"]
+    assert [r[0] for r in rows] == ["raised", "crossed", "acknowledged", "cleared"]
     assert all(r[1] == "infusion" for r in rows)
-    assert rows[1][2] == "by nurse A"
+    assert rows[1][2] == "HR 135 > 130; in HR_HIGH"
+    assert rows[2][2] == "by nurse A"
 
 
 def test_bench_times_are_clock_times():

@@ -230,8 +230,8 @@ def test_low_priority_and_technical_alarms_do_not_escalate():
 def test_nibp_alarms_on_the_completed_reading_without_delay():
     bench = Bench()
     bench.read(SYS, 165)
-    assert bench.events(AlarmCondition.NIBP_SYS_HIGH) == [("raised", "medium")]
-    assert bench.at(AlarmCondition.NIBP_SYS_HIGH, EventType.RAISED) == 0
+    assert bench.events(AlarmCondition.NIBP_HIGH) == [("raised", "medium")]
+    assert bench.at(AlarmCondition.NIBP_HIGH, EventType.RAISED) == 0
 
 
 def test_nibp_alarm_lasts_until_the_next_normal_result():
@@ -240,27 +240,27 @@ def test_nibp_alarm_lasts_until_the_next_normal_result():
     for _ in range(20):  # the monitor repeats the result every record (100 s: before escalation)
         bench.advance(5)
         bench.read(SYS, 165, Quality.OLDER_THAN_60S)
-    assert bench.state(AlarmCondition.NIBP_SYS_HIGH) is not None
+    assert bench.state(AlarmCondition.NIBP_HIGH) is not None
     bench.read(SYS, 157)  # inside 160 but not by 5
-    assert bench.state(AlarmCondition.NIBP_SYS_HIGH) is not None
+    assert bench.state(AlarmCondition.NIBP_HIGH) is not None
     bench.read(SYS, 150)
-    assert bench.events(AlarmCondition.NIBP_SYS_HIGH) == [("raised", "medium"), ("cleared", "medium")]
+    assert bench.events(AlarmCondition.NIBP_HIGH) == [("raised", "medium"), ("cleared", "medium")]
 
 
 def test_single_nibp_over_the_high_limit_counts_as_medium_until_a_repeat_confirms_it():
     bench = Bench()
     bench.read(SYS, 186)
-    state = bench.state(AlarmCondition.NIBP_SYS_HIGH)
+    state = bench.state(AlarmCondition.NIBP_HIGH)
     assert state.priority is Priority.MEDIUM and "repeat NIBP to confirm" in state.message
     for _ in range(10):  # repeats of the same result are not a second measurement
         bench.advance(5)
         bench.read(SYS, 186)
-    assert bench.state(AlarmCondition.NIBP_SYS_HIGH).priority is Priority.MEDIUM
+    assert bench.state(AlarmCondition.NIBP_HIGH).priority is Priority.MEDIUM
     bench.read(SYS, 186, Quality.NIBP_MEASURING)  # cuff cycle ...
     bench.advance(30)
     bench.read(SYS, 184)  # ... and its result
-    assert bench.events(AlarmCondition.NIBP_SYS_HIGH) == [("raised", "medium"), ("escalated", "high")]
-    assert bench.state(AlarmCondition.NIBP_SYS_HIGH).limit == 180
+    assert bench.events(AlarmCondition.NIBP_HIGH) == [("raised", "medium"), ("escalated", "high")]
+    assert bench.state(AlarmCondition.NIBP_HIGH).limit == 180
 
 
 def test_a_cuff_cycle_with_the_same_value_is_a_new_result():
@@ -268,40 +268,41 @@ def test_a_cuff_cycle_with_the_same_value_is_a_new_result():
     bench.read(SYS, 186)
     bench.read(SYS, 186, Quality.NIBP_MEASURING)
     bench.read(SYS, 186)
-    assert bench.state(AlarmCondition.NIBP_SYS_HIGH).priority is Priority.HIGH
+    assert bench.state(AlarmCondition.NIBP_HIGH).priority is Priority.HIGH
 
 
 def test_unconfirmed_high_followed_by_a_normal_result_never_becomes_high():
     bench = Bench()
     bench.read(SYS, 186)
     bench.read(SYS, 140)
-    assert bench.events(AlarmCondition.NIBP_SYS_HIGH) == [("raised", "medium"), ("cleared", "medium")]
+    assert bench.events(AlarmCondition.NIBP_HIGH) == [("raised", "medium"), ("cleared", "medium")]
 
 
 def test_generic_profile_takes_a_single_nibp_over_the_high_limit_at_once():
     bench = Bench("adult-generic")
     bench.read(SYS, 205)
-    assert bench.events(AlarmCondition.NIBP_SYS_HIGH) == [("raised", "high")]
+    assert bench.events(AlarmCondition.NIBP_HIGH) == [("raised", "high")]
 
 
 def test_a_failed_cuff_measurement_does_not_clear_a_bp_alarm():
     bench = Bench()
     bench.read(SYS, 165)
     bench.read(SYS, None, Quality.INVALID)
-    assert bench.state(AlarmCondition.NIBP_SYS_HIGH) is not None
+    assert bench.state(AlarmCondition.NIBP_HIGH) is not None
 
 
 # -- baseline-relative limits ------------------------------------------------------------
 def test_relative_rise_needs_a_baseline_and_logs_its_limit():
     bench = Bench()
     bench.read(SYS, 150)
-    assert bench.events(AlarmCondition.NIBP_SYS_RISE) == []
+    assert bench.events(AlarmCondition.NIBP_RISE) == []
     events = bench.do("set_baseline", {SYS: 105, DIA: 70})
     rise = [e for e in events if e.condition is AlarmCondition.NIBP_SYS_RISE and e.event is EventType.LIMIT_CHANGED]
     assert [(e.event, e.limit, e.baseline) for e in rise] == [(EventType.LIMIT_CHANGED, 145, 105)]
     # the last result (150) is re-evaluated against the new limit at once
-    assert bench.events(AlarmCondition.NIBP_SYS_RISE) == [("limit_changed", "low"), ("raised", "low")]
-    state = bench.state(AlarmCondition.NIBP_SYS_RISE)
+    assert bench.events(AlarmCondition.NIBP_SYS_RISE) == [("limit_changed", "low")]
+    assert bench.events(AlarmCondition.NIBP_RISE) == [("raised", "low")]
+    state = bench.state(AlarmCondition.NIBP_RISE)
     assert state.message == "NIBP sys 150 > 145 (baseline 105 +40)"
 
 
@@ -312,9 +313,9 @@ def test_relative_rise_in_percent_alongside_absolute_limits():
     bench = Bench(profile)
     bench.do("set_baseline", {SYS: 120})
     bench.read(SYS, 150)
-    assert bench.events(AlarmCondition.NIBP_SYS_RISE)[-1] == ("raised", "medium")
-    assert bench.state(AlarmCondition.NIBP_SYS_RISE).limit == 144
-    assert bench.state(AlarmCondition.NIBP_SYS_HIGH) is None
+    assert bench.events(AlarmCondition.NIBP_RISE)[-1] == ("raised", "medium")
+    assert bench.state(AlarmCondition.NIBP_RISE).limit == 144
+    assert bench.state(AlarmCondition.NIBP_HIGH) is None
     assert bench.log[-1].baseline == 120
 
 
@@ -362,7 +363,7 @@ def test_changing_a_limit_is_validated_logged_and_applied():
     ]
     assert "160 -> 175 by Dr B" in changed[0].detail
     # the last result is judged by the new limit at once: 165 <= 175 - 5
-    assert bench.events(AlarmCondition.NIBP_SYS_HIGH)[-1] == ("cleared", "medium")
+    assert bench.events(AlarmCondition.NIBP_HIGH)[-1] == ("cleared", "medium")
     assert bench.engine.profile.limits(SYS).above.medium == 175
 
 

@@ -21,6 +21,7 @@ from monitor.alarms import (
     profile_from_dict,
 )
 from monitor.alarms.settings import StartLevels
+from monitor.parameters import MEASUREMENTS
 from monitor.readings import Parameter
 from tests.test_alarm_bench import Bench
 
@@ -236,6 +237,9 @@ def test_the_disclosure_names_every_alarm_condition_and_event():
         assert f"`{condition.value}`" in text, condition
     for parameter in Parameter:
         assert f"`{parameter.value}`" in text, parameter
+    for measurement, row in MEASUREMENTS.items():  # one condition per measurement and direction
+        assert f"`{measurement}`" in text, measurement
+        assert len(row.parameters) == 1 or f"`{measurement}_HIGH`" in text, measurement
     for event in EventType:
         assert f"`{event.value}`" in text, event
     assert "medical director" in text and "0.5 s" in text and "ended unexpectedly" in text

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from monitor.alarms import (
     AlarmCondition,
-    AlarmEngine,
+    AlarmEvent,
     EventType,
     Priority,
     ProfileError,
@@ -28,15 +28,18 @@ from monitor.alarms import (
     tones,
 )
 from monitor.alarms.rules import PLAUSIBLE
+from monitor.bed import Bed, BedConfig
 from monitor.clock import ManualClock
+from monitor.core import RecordingStatus
 from monitor.latest import LatestValues
 from monitor.readings import UNITS, Parameter, Quality, Reading
-from monitor.session import InfusionSession
 from monitor.trends import TrendStore
 from ui.alarm_dialogs import StartConfirmDialog, confirm_start_despite, start_question
 from ui.alarm_presenter import AlarmPresenter, countdown_text, tile_limits
 from ui.limits_dialog import LimitsDialog
+from ui.sound.annunciator import Annunciator
 from ui.sound.player import AudioUnavailable, BurstPlayer
+from ui.sound.supervisor import SoundEvent
 from ui.sound.qt_output import encode
 from ui.dashboard.theme import DARK, LIGHT
 from ui.dashboard.window import DashboardWindow
@@ -71,13 +74,31 @@ class FakeOutput:
         return next((p for p in Priority if np.array_equal(last, tones.burst(p, self.sample_rate))), None)
 
 
+class PlayerSound:
+    """The sound process's burst player, run in this process, in the supervisor's place."""
+
+    def __init__(self, player: BurstPlayer) -> None:
+        self.player = player
+
+    def play(self, priority: object) -> None:
+        self.player.play(priority)
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def heartbeat(self) -> None: ...
+
+
 class Room:
-    """An infusion room: engine, session, dashboard, presenter and a recording sound card."""
+    """An infusion room: a real bed (judged here, without its thread), the dashboard, the
+    presenter, and the annunciator sounding the bed on a burst player with a recording card."""
 
     def __init__(self, qtbot, tmp_path, output_factory=None, theme: str = "dark") -> None:
         self.clock = ManualClock(T0)
-        self.session = InfusionSession(self.clock)
-        self.engine = AlarmEngine(load_profile("ketamine-infusion"), self.clock)
+        self.bed = Bed(BedConfig("room", "sim:stable", "datex", self.clock, load_profile("ketamine-infusion")))
+        self.engine = self.bed.alarms  # what the dashboard reads and commands
+        self.session = self.bed.session
+        self.log: list = []
+        self.bed.subscribe(lambda event: self.log.append(event) if isinstance(event, AlarmEvent) else None)
         settings = QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
         self.window = DashboardWindow(
             LatestValues(), TrendStore(), self.session, self.clock.now, theme,
@@ -86,10 +107,11 @@ class Room:
         qtbot.addWidget(self.window)
         self.output = FakeOutput()
         self.sound = BurstPlayer(output_factory=output_factory or (lambda _fail, _parent: self.output))
-        self.sound.unavailable.connect(lambda message: self.record(self.engine.on_audio(False, message)))
-        self.sound.restored.connect(lambda: self.record(self.engine.on_audio(True)))
-        self.presenter = AlarmPresenter(self.engine, self.window, self.sound, operator="nurse A")
-        self.log: list = []
+        self.annunciator = Annunciator(lambda report: PlayerSound(self.sound))
+        self.sound.unavailable.connect(lambda text: self.annunciator.report(SoundEvent("unavailable", text)))
+        self.sound.restored.connect(lambda: self.annunciator.report(SoundEvent("restored")))
+        self.annunciator.follow(self.bed)
+        self.presenter = AlarmPresenter(self.engine, self.window, operator="nurse A")
         self.sound.check()
 
     @property
@@ -97,14 +119,20 @@ class Room:
         return self.window.alarm_bar
 
     def record(self, events: list) -> list:
-        self.log += events
+        """The bed keeps what commands cause (``self.log`` has it)."""
         return events
+
+    def post(self, event: object) -> None:
+        self.bed.post(event)
+        self.bed.process_pending()
 
     def send(self, parameter: Parameter, value: float) -> None:
         reading = Reading(parameter, value, UNITS[parameter], self.clock.now(), "datex", Quality.NONE)
-        self.session.on_reading(reading)
         self.window.on_event(reading)
-        self.record(self.engine.on_reading(reading))
+        self.post(reading)
+
+    def tick(self) -> None:
+        self.bed.tick()
 
     def hold(self, values: dict[Parameter, float], seconds: int) -> None:
         """Send these values every second for ``seconds`` s, then refresh the signals."""
@@ -112,7 +140,7 @@ class Room:
             for parameter, value in values.items():
                 self.send(parameter, value)
             self.clock.advance(1)
-            self.record(self.engine.tick())
+            self.tick()
         self.refresh()
 
     def nibp(self, sys: float, dia: float, mean: float) -> None:
@@ -121,6 +149,7 @@ class Room:
         self.refresh()
 
     def refresh(self) -> DashboardWindow:
+        self.bed.process_pending()
         self.presenter.refresh()
         self.window.refresh()
         return self.window
@@ -150,13 +179,13 @@ def test_bar_shows_the_highest_priority_first_with_stars(room):
     high_hr(room)
     assert [item[0] for item in room.bar.items] == ["high", "medium", "low"]
     assert room.bar.message.text() == "*** HR 135 > 130"  # one set of stars: the bar adds them
-    assert room.bar.others.text() == "** NIBP sys 165 > 160   * SpO2 91 < 92"
+    assert room.bar.others.text() == "** NIBP sys 165 > 160\n* SpO2 91 < 92"  # a line each
     assert room.bar.top_priority == "high"
 
 
 def test_technical_alarms_are_listed_with_the_physiological_ones(room):
     high_hr(room)
-    room.record(room.engine.on_recording(True, "disk full"))
+    room.post(RecordingStatus(True, "disk full"))
     room.refresh()
     assert room.bar.message.text() == "*** HR 135 > 130"
     assert "*** disk full" in room.bar.others.text()  # RECORDING_FAILED is high and never hidden
@@ -212,7 +241,7 @@ def test_nibp_and_art_alarms_go_to_their_tiles(room):
     room.nibp(172, 104, 120)
     badge = room.window.tiles["NIBP"].badge
     assert room.window.tiles["NIBP"].alarm_priority == "medium"
-    assert badge.text() == "** NIBP sys 172 > 160  (+1 more)"  # one line: the number stays readable
+    assert badge.text() == "** sys 172 > 160 +1 more"  # one line beside the title: the number keeps its size
     assert room.window.tiles["HR"].alarm_priority is None
 
 
@@ -307,10 +336,10 @@ def test_the_presenter_refreshes_four_times_a_second(room, qtbot):
     for _ in range(11):
         room.send(HR, 135)
         room.clock.advance(1)
-    room.engine.tick()
+    room.tick()
     qtbot.waitUntil(lambda: room.bar.top_priority == "high", timeout=1000)  # no explicit refresh
     room.presenter.stop()
-    assert room.sound.playing is None
+    assert room.sound.playing is Priority.HIGH  # the display stopping does not silence the alarm
 
 
 def test_the_acknowledge_key_goes_through_the_presenter(room, qtbot):
@@ -374,14 +403,16 @@ def test_countdown_text(seconds, text):
 def test_tiles_and_chart_show_the_session_limits(room):
     room.refresh()
     tiles = room.window.tiles
-    assert tiles["HR"].limits.text() == "limits 50 \u2013 110"
-    assert tiles["SPO2"].limits.text() == "limits 92 \u2013 off"
-    assert tiles["NIBP"].limits.text() == "limits 90 \u2013 160/100"
-    assert [(line.value(), line.label.format) for line in room.window.chart.thresholds] == [
-        (160.0, "SBP 160"), (100.0, "DBP 100"), (110.0, "HR 110"),
+    assert tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u2060\u00a0110"
+    assert tiles["SPO2"].limits.text() == "limits 92\u00a0\u2013\u2060\u00a0off"
+    assert tiles["NIBP"].limits.text() == "limits 90\u00a0\u2013\u2060\u00a0160/100"
+    chart = room.window.chart
+    assert [line.value() for line in chart.thresholds] == [160.0, 100.0, 110.0]
+    assert [(label.value, label.text) for _, label, _ in chart.threshold_labels] == [
+        (100.0, "DBP 100"), (110.0, "HR 110"), (160.0, "SBP 160"),
     ]
     high_hr(room)
-    assert (130.0, "HR 130") in [(line.value(), line.label.format) for line in room.window.chart.thresholds]
+    assert (130.0, "HR 130") in [(label.value, label.text) for _, label, _ in chart.threshold_labels]
 
 
 # -- limits dialog ---------------------------------------------------------------------------------------
@@ -415,7 +446,7 @@ def test_limits_dialog_applies_a_valid_change_and_it_is_logged(room, dialog, qtb
     ]
     assert changes[0].detail.endswith("by nurse A")
     assert not row.message.isHidden() and row.message.text().startswith("Applied")
-    assert room.window.tiles["HR"].limits.text() == "limits 50 \u2013 115"
+    assert room.window.tiles["HR"].limits.text() == "limits 50\u00a0\u2013\u2060\u00a0115"
     room.hold({HR: 113}, 11)
     assert room.bar.message.text() == "No alarms"  # 113 no longer alarms
 

@@ -178,8 +178,8 @@ def test_limits_line_and_alarm_flashing_on_a_tile(bed, qtbot):
     assert tile.limits.text() == "limits not set"
     bed.window.tiles["HR"].set_limits(50, 110)
     bed.window.tiles["NIBP"].set_limits("90", "160/100")
-    assert tile.limits.text() == "limits 50 \u2013 110"
-    assert bed.window.tiles["NIBP"].limits.text() == "limits 90 \u2013 160/100"
+    assert tile.limits.text() == "limits 50\u00a0\u2013\u2060\u00a0110"
+    assert bed.window.tiles["NIBP"].limits.text() == "limits 90\u00a0\u2013\u2060\u00a0160/100"
     bed.window.tiles["HR"].set_alarming("high")
     assert tile.flasher.flashing and tile.flasher.interval_ms == 250
     with qtbot.waitSignal(tile.flasher.changed, timeout=2000):
@@ -271,7 +271,10 @@ def test_alarm_bar_shows_the_highest_priority_first_with_prefixes(bed):
     assert bar.message.text() == "No alarms"
     bed.window.alarm_bar.set_alarms([("low", "NIBP overdue"), ("high", "HR HIGH 135"), ("medium", "SpO2 sensor off")])
     assert bar.message.text() == "*** HR HIGH 135"
-    assert bar.others.text() == "** SpO2 sensor off   * NIBP overdue"
+    assert bar.others.text() == "** SpO2 sensor off\n* NIBP overdue"  # one line each, never a paragraph
+    many = [("high", "HR HIGH 135")] + [("low", f"alarm {n}") for n in range(4)]
+    bed.window.alarm_bar.set_alarms(many)
+    assert bar.others.text() == "* alarm 0\n+3 more:  * alarm 1   * alarm 2   * alarm 3"
     assert bar.flasher.interval_ms == 250
     bed.window.alarm_bar.set_alarms([("medium", "SpO2 sensor off")])
     assert bar.message.text() == "** SpO2 sensor off" and bar.others.isHidden()

@@ -159,11 +159,13 @@ def test_show_minutes_and_back_to_live_key(bed, qtbot):
 
 
 def test_threshold_lines_and_alarm_and_annotation_markers(bed):
-    bed.window.set_thresholds([(160.0, "SBP 160"), (110.0, "HR 110")])
+    bed.window.set_thresholds([(160.0, "SBP"), (110.0, "HR"), (110.0, "DBP")])
     chart = bed.window.chart
-    assert [(line.value(), line.label.format) for line in chart.thresholds] == [(160.0, "SBP 160"), (110.0, "HR 110")]
-    bed.window.set_thresholds([(100.0, "DBP 100")])
-    assert len(chart.thresholds) == 1
+    assert [line.value() for line in chart.thresholds] == [160.0, 110.0, 110.0]
+    labels = [(label.value, item.toPlainText()) for _, label, item in chart.threshold_labels]
+    assert labels == [(110.0, "HR 110, DBP 110"), (160.0, "SBP 160")]  # equal values: one label
+    bed.window.set_thresholds([(100.0, "DBP")])
+    assert len(chart.thresholds) == 1 and len(chart.threshold_labels) == 1
     bed.session.start_infusion()
     bed.run(120)
     bed.window.add_marker(bed.clock.now(), "alarm", "** HR HIGH 112")

@@ -70,7 +70,7 @@ def test_the_report_reads_as_a_clinical_record(session, report):
         "Summary", "Baseline Peak Lowest", "Back to baseline",
         "At the end of observation: 10:45, 1 h 00 min after the infusion stopped",
         "Time beyond alarm limits", "NIBP_SYS_HIGH above 135",
-        "2 alarms raised: 1 high, 1 medium, 0 low priority.",
+        "2 alarms raised: 1 high, 1 medium, 0 low priority (the highest each reached).",
         "Annotations", "Nausea", "Antiemetic given", "Patient reports feeling 'floaty'; reassured",
         "Operator actions", "Limit changed: parameter NIBP_SYS, old 160, new 135, by nurse",
         "Monitor connection", "No data from the monitor for 10 s.", "Reviewed by (name)", "Signature",

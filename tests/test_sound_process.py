@@ -327,27 +327,33 @@ LIVE = textwrap.dedent("""
     from monitor.clock import ScaledClock
     from tests.conftest import build_test_bed
     from ui.app import show_bed
+    from ui.sound.annunciator import Annunciator
 
     folder = Path(sys.argv[1])
     app = QApplication([])
     bed = build_test_bed("sim:stable", ScaledClock(speed=30), folder / "s.irm.sqlite")
     settings = QSettings(str(folder / "dashboard.ini"), QSettings.Format.IniFormat)
+    annunciator = Annunciator()  # as ui.app.run_live wires it
+    annunciator.start()
+    annunciator.follow(bed)
     view = show_bed(bed, "dark", settings)
     view.window.show()
+    sound = annunciator.sound
     deadline = time.monotonic() + 30
-    while view.sound.problem is None and not view.sound.available and time.monotonic() < deadline:
+    while sound.problem is None and not sound.available and time.monotonic() < deadline:
         app.processEvents()
         threading.Event().wait(0.02)
-    pid = view.sound.supervisor.pid
+    pid = sound.pid
     maps = lambda p: Path(f"/proc/{p}/maps").read_text()
     print(json.dumps({
         "imported": "PySide6.QtMultimedia" in sys.modules,
         "loaded_here": "Multimedia" in maps("self"),
         "loaded_in_child": "Multimedia" in maps(pid),
-        "told": view.sound.available or view.sound.problem,
+        "told": sound.available or sound.problem,
     }))
     view.stop()
     bed.stop("ended normally")
+    annunciator.close()
 """)
 
 

@@ -103,7 +103,7 @@ def build_session(theme: str, settings: QSettings, classic: bool = False) -> Das
     # The alarm places, filled as the ketamine profile's default limits would fill them
     # (/work/shared/reference/alarm-system-and-ketamine-thresholds.md, section 2.7).
     window.alarm_bar.set_alarms([])
-    window.set_thresholds([(160.0, "SBP 160"), (110.0, "HR 110")])
+    window.set_thresholds([(160.0, "SBP"), (110.0, "HR")])
     limits = {"HR": (50, 110), "NIBP": ("90", "160/100"), "SPO2": (90, None), "PR": (50, 110),
               "RR": (8, 30), "ETCO2": (25, 50)}
     for key, (low, high) in limits.items():

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.alarms.model import AlarmCondition, AlarmState, number
+from monitor.alarms.model import LABELS, AlarmCondition, AlarmState, number
 from monitor.alarms.settings import Profile
 from monitor.parameters import MEASUREMENTS, PARAMETERS, Parameter
 from ui.dashboard.chart_panels import Threshold
 
 # drawn always: where the alarms a ketamine infusion is watched for begin (reference §2.2)
 CHART_DEFAULT_LINES = (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.HR)
-_ORDER = {parameter: i for i, parameter in enumerate(Parameter)}
 
 
 def tile_of(condition: AlarmCondition) -> str | None:
-    """The tile (measurement key) of a physiological alarm's parameter; None for a technical one."""
-    parameter = condition.parameter
-    return None if parameter is None else PARAMETERS[parameter].measurement
+    """The tile (measurement key) of a physiological alarm; None for a technical one."""
+    return condition.measurement
 
 
 def innermost(profile: Profile, parameter: Parameter) -> tuple[float | None, float | None]:
@@ -64,32 +62,47 @@ def threshold_lines(profile: Profile, states: Sequence[AlarmState]) -> list[Thre
         if high is not None:
             lines.append(_line(parameter, high))
     for state in states:
-        parameter = state.condition.parameter
-        if parameter is not None and PARAMETERS[parameter].trend is not None and state.limit is not None:
-            line = _line(parameter, state.limit)
-            if line not in lines:
-                lines.append(line)
+        for member in state.members:  # each parameter's violated limit (NIBP_HIGH: sys and dia)
+            if PARAMETERS[member.parameter].trend is not None and member.limit is not None:
+                line = _line(member.parameter, member.limit)
+                if line not in lines:
+                    lines.append(line)
     return lines
 
 
 def _line(parameter: Parameter, value: float) -> Threshold:
     row = PARAMETERS[parameter]
     assert row.trend is not None
-    return Threshold(float(value), f"{row.chart_label} {number(value)}", row.trend)
+    return Threshold(float(value), row.chart_label, row.trend)
 
 
 def badge_order(state: AlarmState) -> tuple[int, int]:
-    """Highest priority first, then systolic before diastolic before mean."""
-    parameter = state.condition.parameter
-    return -state.priority.rank, _ORDER.get(parameter, 0) if parameter else 0
+    """Highest priority first, then unacknowledged (the engine's order otherwise)."""
+    return -state.priority.rank, 1 if state.silenced else 0
+
+
+def headline(state: AlarmState) -> tuple[str, int]:
+    """``("sys 172 > 160", 1)``: the worst parameter of a physiological alarm, as its tile names it
+    (a pressure's part by its role: the tile's title says NIBP), and how many others crossed a
+    limit with it (the bar's message names them); the message and 0 otherwise."""
+    if not state.members or state.condition.direction is None:
+        return state.message, 0
+    worst = state.members[0]
+    row = PARAMETERS[worst.parameter]
+    name = LABELS[worst.parameter] if row.role == "value" else row.role
+    sign = ">" if state.condition.direction.upward else "<"
+    text = f"{name} {number(worst.worst_value)} {sign} {number(worst.limit)}"
+    return text + (" (ended)" if state.latched else ""), len(state.members) - 1
 
 
 def badge(alarms: Sequence[AlarmState]) -> tuple[str, str | None]:
-    """``(text, priority)`` of a tile's badge: its most severe alarm in one line, so the
-    number stays the largest thing on the tile (the bar lists the rest); ("", None): none."""
+    """``(text, priority)`` of a tile's badge: its most severe alarm's worst parameter in one
+    short line, so the number stays the largest thing on the tile (the bar has the rest);
+    ("", None): none."""
     if not alarms:
         return "", None
     ordered = sorted(alarms, key=badge_order)
-    first = ordered[0]
-    more = f"  (+{len(ordered) - 1} more)" if len(ordered) > 1 else ""
-    return f"{first.priority.stars} {first.message}{more}", max(a.priority for a in ordered).value
+    text, others = headline(ordered[0])
+    others += len(ordered) - 1
+    more = f" +{others} more" if others else ""
+    return f"{ordered[0].priority.stars} {text}{more}", max(a.priority for a in ordered).value

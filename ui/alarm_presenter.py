@@ -1,4 +1,4 @@
-"""Shows the alarm engine's state on a view and sounds it (issue 5, "Signals").
+"""Shows the alarm engine's state on a view (issue 5, "Signals").
 
 :meth:`AlarmPresenter.refresh` (its own timer, 4 Hz, or called by the app)
 reads the engine and updates, only where something changed:
@@ -11,8 +11,10 @@ reads the engine and updates, only where something changed:
   the alarm is shown;
 - the tiles' limit lines and the chart's threshold lines, from the session's
   limits (and the limit of each active alarm on a charted parameter);
-- the audio pause: the bar's paused symbol and countdown;
-- the sound: ``sound.play(engine.should_sound())`` (ui/sound: a supervised sound process).
+- the audio pause: the bar's paused symbol and countdown.
+
+It does not sound anything: what sounds is chosen on the beds' threads
+(``ui.sound.annunciator``), so a frozen display cannot hold back an alarm's sound.
 
 It speaks to the window through :class:`AlarmView` only (an alarm bar, tiles
 that show an alarm state, limits and a badge, and threshold lines); which tile
@@ -42,7 +44,6 @@ from ui.alarm_display import badge, threshold_lines, tile_limits, tile_of
 from ui.dashboard.alarm_bar import countdown_text
 from ui.dashboard.chart_panels import Threshold
 from ui.limits_dialog import LimitsDialog
-from ui.sound.adapter import Annunciator
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +74,12 @@ class AlarmView(Protocol):
 
 
 class AlarmPresenter(QObject):
-    """Engine state -> alarm bar, tiles, chart lines, pause countdown and sound."""
+    """Engine state -> alarm bar, tiles, chart lines and pause countdown."""
 
     def __init__(
         self,
         engine: BedAlarms | AlarmEngine,
         view: AlarmView,
-        sound: Annunciator | None = None,
         *,
         operator: str | Callable[[], str] = "",
         refresh_ms: int = REFRESH_MS,
@@ -87,7 +87,6 @@ class AlarmPresenter(QObject):
         super().__init__(view if isinstance(view, QObject) else None)
         self.engine = engine
         self.view = view
-        self.sound = sound
         self._operator = operator
         self._bar_key: object = None
         self._tile_alarming: dict[str, str | None] = {}
@@ -107,16 +106,13 @@ class AlarmPresenter(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        if self.sound is not None:
-            self.sound.play(None)
 
     def refresh(self) -> None:
         """Bring every signal up to date. One part failing does not stop the others (the
-        sound is not left playing an old priority because a label failed); the first
-        error is raised again afterwards so it is not lost."""
+        bar is not left showing old alarms because a tile failed); the first error is
+        raised again afterwards so it is not lost."""
         states = self.engine.active()
         steps: list[Callable[[], None]] = [
-            self._play,
             lambda: self._show_bar(states),
             lambda: self._show_tiles(states),
             self._show_pause,
@@ -131,10 +127,6 @@ class AlarmPresenter(QObject):
                 failure = failure or exc
         if failure is not None:
             raise failure
-
-    def _play(self) -> None:
-        if self.sound is not None:
-            self.sound.play(self.engine.should_sound())
 
     # -- operator actions (the app records what they return) -------------------------------------
 

@@ -1,9 +1,16 @@
 """The dashboard for a bed that ``main.py`` built: ``main.py`` calls :func:`run_live` and nothing else does.
 
-It makes the QApplication and, for one bed, the window, the alarm presenter and
-the sound, and connects them: the bed's events arrive through the bridge, the
-nurse's actions go to the bed's commands. What is recorded and how alarms are
-judged is the bed's business (``monitor/bed.py``): nothing here decides it.
+It makes the QApplication and, for one bed, the window and the alarm presenter,
+and connects them: the bed's events arrive through the bridge, the nurse's
+actions go to the bed's commands. What is recorded and how alarms are judged is
+the bed's business (``monitor/bed.py``), and what sounds is the annunciator's,
+which follows the bed on the bed's thread (``ui/sound/annunciator.py``): the GUI
+thread only sends it the display's heartbeat. Nothing here decides either.
+
+The program ends the same way whether the window is closed or a stop signal
+comes (SIGTERM, SIGINT, SIGHUP; ``ui/shutdown.py``): the session is recorded as
+ended with the reason, the bed is stopped (the driver's goodbye to the monitor)
+and the sound process ends.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.alarms import StartCheck
 from monitor.bed import Bed
-from monitor.core import DisplayStatus, RecordingStatus
+from monitor.core import RecordingStatus
 from monitor.latest import LatestValues
 from monitor.session import Phase, SessionError
 from monitor.trends import TrendStore
@@ -30,8 +37,9 @@ from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
 from ui.presets import Preset
-from ui.sound.adapter import SupervisedSound
-from ui.sound.adapter import SupervisedSound
+from ui.shutdown import QuitOnRequest
+from ui.sound.adapter import DisplayHeartbeat
+from ui.sound.annunciator import Annunciator
 
 log = logging.getLogger(__name__)
 # glibc's mallopt() parameters (<malloc.h>) and the size from which a buffer gets its own mapping.
@@ -40,7 +48,7 @@ OWN_MAPPING_BYTES = 512 * 1024
 
 
 class BedView(QObject):
-    """One bed on screen: its window, alarm presenter and sound, fed by the bed's events.
+    """One bed on screen: its window and alarm presenter, fed by the bed's events.
 
     The bed hands its events to the bridge on the bed's thread; Qt queues them to
     the GUI thread. The view reads the bed's state and forwards the nurse's
@@ -56,10 +64,7 @@ class BedView(QObject):
             LatestValues(), TrendStore(), bed.session, bed.clock.now, theme, config.patient_id,
             f"{config.protocol} · {config.port}", simulated=config.simulated, settings=settings,
         )
-        # the sound process's display watchdog reports from a thread of its own: bed.post takes any thread
-        self.sound = SupervisedSound(
-            self.window, on_display=lambda frozen, seconds: bed.post(DisplayStatus(frozen, seconds)))
-        self.presenter = AlarmPresenter(bed.alarms, self.window, self.sound)
+        self.presenter = AlarmPresenter(bed.alarms, self.window)
         self._unsubscribe: Callable[[], None] | None = None
         self.setParent(self.window)
 
@@ -75,20 +80,16 @@ class BedView(QObject):
         window.annotation_requested.connect(
             lambda text, kind: self._session_action(lambda: bed.session.annotate(text, kind))
         )
-        self.sound.unavailable.connect(lambda message: bed.alarms.on_audio(False, message))
-        self.sound.restored.connect(lambda: bed.alarms.on_audio(True))
         window.acknowledge_requested.connect(lambda: self.presenter.acknowledge())
         window.audio_pause_requested.connect(lambda: self.presenter.pause_audio())
         window.limits_requested.connect(lambda: self.presenter.limits_dialog().exec())
         self._unsubscribe = bed.subscribe(self.bridge.event.emit)
-        self.sound.check()
         self.presenter.start()
         bed.start()
 
     def stop(self) -> None:
-        """Silence and stop listening (the bed is stopped by whoever built it)."""
+        """Stop showing and listening (the bed is stopped by whoever built it)."""
         self.presenter.stop()
-        self.sound.close()  # the sound process ends with the view
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -134,8 +135,11 @@ def show_bed(bed: Bed, theme: str | None = None, settings=None) -> BedView:
     return view
 
 
-def end_reason(bed: Bed) -> str:
-    return "ended normally" if bed.session.phase is Phase.ENDED else "program closed"
+def end_reason(bed: Bed, why: str | None) -> str:
+    """What the recording says: the nurse ended the session, or the program was closed (how)."""
+    if bed.session.phase is Phase.ENDED:
+        return "ended normally"
+    return why or "program closed (window closed)"
 
 
 def keep_large_buffers_out_of_the_heap() -> bool:
@@ -180,36 +184,54 @@ def run_live(
     open_bed: Callable[[str, str], Bed],
     theme: str | None,
     list_ports: Callable,
+    annunciator: Annunciator,
+    on_stop_signals: Callable[[Callable[[str], object]], None],
     *,
     presets: Mapping[str, Preset] | None = None,
     notice: str = "",
 ) -> int:
     """Show ``bed`` (built by ``main.py``); without one, ask for the port first (remembered
     between runs) and have ``open_bed(port, protocol)``, the composition root's, build it.
-    The bed is stopped when the window closes. ``presets``: what the clinic's settings fix
+    ``annunciator`` sounds the bed's alarms; ``on_stop_signals(request)`` has the stop
+    signals call ``request(reason)``. The bed is stopped and the sound process ended when
+    the window closes or a stop signal comes. ``presets``: what the clinic's settings fix
     ("protocol" for the dialog, "theme" when locked); ``notice``: shown once the window is up."""
     presets = presets or {}
+    unfollow: Callable[[], None] | None = None
+    quit_on: QuitOnRequest | None = None
     try:
         keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Infusion Room Monitor")
         set_app_identity(app)
+        quit_on = QuitOnRequest(app)
+        on_stop_signals(quit_on.request)
+        annunciator.start()
+        heartbeat = DisplayHeartbeat(annunciator.heartbeat, app)
+        heartbeat.start()
         if bed is None:
             choice = choose_connection(list_ports, protocol_preset=presets.get("protocol"))
-            if choice is None:
-                return 0  # the nurse cancelled: nothing was started
+            if choice is None or quit_on.reason is not None:
+                return 0  # the nurse cancelled, or a signal came: nothing was started
             bed = open_bed(*choice)
+        unfollow = annunciator.follow(bed)
         view = show_bed(bed, theme)
         _apply_presets(view.window, presets, notice)
         view.window.show()
         try:
             return app.exec()
         finally:
+            heartbeat.stop()
             view.window.save_state()
             view.stop()
     finally:
         if bed is not None:
-            bed.stop(end_reason(bed))
+            bed.stop(end_reason(bed, quit_on.reason if quit_on else None))
+        if unfollow is not None:
+            unfollow()
+        annunciator.close()
+        if quit_on is not None:
+            quit_on.close()
 
 
 def _apply_presets(window: DashboardWindow, presets: Mapping[str, Preset], notice: str) -> None:

@@ -102,6 +102,8 @@ class DatexDevice:
         if request.record_type != layout.PH_DISPL:
             log.debug("datex device: record type %d is not simulated", request.record_type)
             return
+        if request.interval_s == layout.TX_STOP and self._schedule is not None:
+            log.info("datex device: transmission stopped by the host")  # the host's goodbye (QA)
         self._schedule = self._schedule_for(request, now_s)
 
     @staticmethod

@@ -92,8 +92,9 @@ class AlarmBoard:
             reminder = alarm.reminder_due(timing.reminder_s)
             if reminder is not None:
                 dues.append((Onset(reminder), order, partial(self._remind, alarm)))
-        if self.pause_until is not None:
-            dues.append((Onset(self.pause_until), 1000, lambda at: self.end_pause(at, "pause time over")))
+        if self.pause_until is not None:  # over at its end, as should_sound() already says then
+            dues.append((Onset(self.pause_until, immediate=True), 1000,
+                         lambda at: self.end_pause(at, "pause time over")))
         return dues
 
     @staticmethod

@@ -26,6 +26,7 @@ from monitor.alarms.model import (
     AlarmState,
     AlarmStatus,
     EventType,
+    MemberState,
     Priority,
 )
 
@@ -57,16 +58,7 @@ class Alarm:
         self.worst: float | None = None
         self.limit: float | None = None
         self.baseline: float | None = None
-        self.upward = True
-
-    # -- values ---------------------------------------------------------------
-    def track(self, value: float) -> None:
-        """Remember the latest value and the most extreme one of this occurrence."""
-        self.value = value
-        if self.worst is None:
-            self.worst = value
-        else:
-            self.worst = max(self.worst, value) if self.upward else min(self.worst, value)
+        self.members: tuple[MemberState, ...] = ()  # physiological: set by ``physiological`` from its group
 
     @property
     def latches(self) -> bool:
@@ -160,6 +152,7 @@ class Alarm:
             raised_at=self.raised_at,
             acknowledged_at=self.acknowledged_at,
             latched=not self.present,
+            members=self.members,
         )
 
 

@@ -8,6 +8,7 @@ priority stars.
 from __future__ import annotations
 
 from monitor.alarms.detect import Finding
+from monitor.alarms.grouping import Group
 from monitor.alarms.lifecycle import Alarm, Moment
 from monitor.alarms.model import (
     LABELS,
@@ -21,6 +22,7 @@ from monitor.alarms.model import (
     number,
 )
 from monitor.alarms.settings import ParameterLimits, Profile
+from monitor.parameters import PARAMETERS, Parameter
 
 
 def by(operator: str) -> str:
@@ -41,35 +43,65 @@ def _sign(direction: Direction) -> str:
     return ">" if direction.upward else "<"
 
 
-def physiological(alarm: Alarm, note: str, profile: Profile) -> str:
-    """``HR 134 > 130``; relative limits add the baseline; NIBP adds "repeat to confirm"."""
-    condition = alarm.condition
-    parameter, direction = condition.parameter, condition.direction
-    assert parameter is not None and direction is not None
-    message = f"{LABELS[parameter]} {text(alarm.worst)} {_sign(direction)} {text(alarm.limit)}"
+def grouped(group: Group, profile: Profile) -> str:
+    """``NIBP sys 172 > 160, dia 104 > 100``: the worst parameter in full (a relative limit with
+    its baseline), then each other one that crossed a limit; a note (e.g. "repeat NIBP to
+    confirm") once at the end. Values are each parameter's worst of the occurrence."""
+    direction = group.direction
+    parts = []
+    for i, member in enumerate(group.shown()):
+        row = PARAMETERS[member.parameter]
+        label = LABELS[member.parameter] if i == 0 or row.role == "value" else row.role
+        part = f"{label} {text(member.worst)} {_sign(direction)} {text(member.limit)}"
+        if i == 0:
+            part += _relative(profile, member.parameter, direction, member.baseline)
+        parts.append(part)
+    note = next((m.note for m in group.shown() if m.note), "")
+    message = ", ".join(parts)
+    return f"{message} ({note})" if note else message
+
+
+def _relative(profile: Profile, parameter: Parameter, direction: Direction, baseline: float | None) -> str:
+    """`` (baseline 105 +40)`` for a rise or fall limit; "" for the others."""
     limits = profile.limits(parameter)
     relative = None
     if limits is not None:
         relative = limits.rise if direction is Direction.RISE else limits.fall if direction is Direction.FALL else None
-    if relative is not None and alarm.baseline is not None:
-        message += f" (baseline {text(alarm.baseline)} {relative.describe(direction.upward)})"
-    return f"{message} ({note})" if note else message
+    if relative is None or baseline is None:
+        return ""
+    return f" (baseline {text(baseline)} {relative.describe(direction.upward)})"
 
 
-def worsened(finding: Finding) -> str:
-    level = finding.level.value if finding.level else "?"
-    return f"worse: {text(finding.value)} is beyond the {level}-priority limit {text(finding.limit)}"
+def worsened(group: Group) -> str:
+    worst = group.worst()
+    if worst is None or worst.level is None:
+        return "worse"
+    return (f"worse: {LABELS[worst.parameter]} {text(worst.value)} is beyond the "
+            f"{worst.level.value}-priority limit {text(worst.limit)}")
 
 
-def pending_state(finding: Finding, profile: Profile) -> AlarmState:
+def crossed(finding: Finding, at: Moment, shown_as: AlarmCondition) -> AlarmEvent:
+    """The log row of one parameter crossing one tier of one limit, named by that limit."""
+    parameter = finding.condition.parameter
+    assert parameter is not None and finding.level is not None
+    detail = f"{LABELS[parameter]} {text(finding.value)} {_sign(finding.direction)} {text(finding.limit)}"
+    if finding.note:
+        detail += f" ({finding.note})"
+    return AlarmEvent(
+        at.time, finding.condition, finding.level, EventType.CROSSED, finding.value, finding.limit,
+        finding.baseline, at.phase, f"{detail}; in {shown_as.value}",
+    )
+
+
+def pending_state(finding: Finding, condition: AlarmCondition) -> AlarmState:
     parameter = finding.condition.parameter
     assert parameter is not None
     message = f"{LABELS[parameter]} {text(finding.value)} {_sign(finding.direction)} {text(finding.limit)}"
     return AlarmState(
-        condition=finding.condition,
+        condition=condition,
         priority=finding.beyond or Priority.LOW,
         status=AlarmStatus.PENDING,
-        kind=finding.condition.kind,
+        kind=condition.kind,
         message=message,
         value=finding.value,
         worst_value=finding.value,

@@ -16,7 +16,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.parameters import PARAMETERS
+from monitor.parameters import MEASUREMENTS, PARAMETERS
 from monitor.readings import Parameter
 
 
@@ -88,6 +88,7 @@ class EventType(enum.StrEnum):
     LATCHED = "latched"  # the condition ended, the alarm is held until acknowledged
     RECURRED = "recurred"  # the condition of a latched alarm is back before anyone acknowledged
     REMINDED = "reminded"  # an acknowledged, persisting condition is announced again
+    CROSSED = "crossed"  # one parameter crossed one of its limits (named by its limit name, NIBP_DIA_HIGH)
     CLEARED = "cleared"
     AUDIO_PAUSED = "audio_paused"
     AUDIO_RESUMED = "audio_resumed"
@@ -96,11 +97,17 @@ class EventType(enum.StrEnum):
 
 
 class AlarmCondition(enum.StrEnum):
-    """Every alarm condition the engine can raise, plus ``ALARM_SYSTEM`` for events
-    about the alarm system itself (audio pause, profile loaded).
+    """Every alarm condition the engine can raise, the names of the limits it judges them by,
+    and ``ALARM_SYSTEM`` for events about the alarm system itself (audio pause, profile loaded).
 
-    Physiological ids are ``<parameter>_<direction>`` so they read the same in
-    the recording, the JSON lines and the disclosure (docs/alarms.md).
+    Physiological alarm conditions are one per measurement and direction,
+    ``<MEASUREMENT>_<DIRECTION>`` (``NIBP_HIGH``, ``HR_LOW``; the measurement is a row of
+    ``monitor.parameters.MEASUREMENTS``): a cuff result over its systolic and diastolic
+    limits is one alarm, not two. A limit belongs to one parameter and is named
+    ``<PARAMETER>_<DIRECTION>`` (``NIBP_SYS_HIGH``): those names appear in ``limit_changed``
+    and ``crossed`` log rows, and were the alarm conditions of recordings made before
+    the grouping (issue 14). Where a measurement has one parameter (HR) both names are
+    the same. docs/alarms.md discloses the rule.
     """
 
     HR_HIGH = "HR_HIGH"
@@ -111,6 +118,31 @@ class AlarmCondition(enum.StrEnum):
     PR_LOW = "PR_LOW"
     PR_RISE = "PR_RISE"
     PR_FALL = "PR_FALL"
+    NIBP_HIGH = "NIBP_HIGH"
+    NIBP_LOW = "NIBP_LOW"
+    NIBP_RISE = "NIBP_RISE"
+    NIBP_FALL = "NIBP_FALL"
+    ART_HIGH = "ART_HIGH"
+    ART_LOW = "ART_LOW"
+    ART_RISE = "ART_RISE"
+    ART_FALL = "ART_FALL"
+    SPO2_HIGH = "SPO2_HIGH"
+    SPO2_LOW = "SPO2_LOW"
+    SPO2_RISE = "SPO2_RISE"
+    SPO2_FALL = "SPO2_FALL"
+    RR_HIGH = "RR_HIGH"
+    RR_LOW = "RR_LOW"
+    RR_RISE = "RR_RISE"
+    RR_FALL = "RR_FALL"
+    ETCO2_HIGH = "ETCO2_HIGH"
+    ETCO2_LOW = "ETCO2_LOW"
+    ETCO2_RISE = "ETCO2_RISE"
+    ETCO2_FALL = "ETCO2_FALL"
+    TEMP_HIGH = "TEMP_HIGH"
+    TEMP_LOW = "TEMP_LOW"
+    TEMP_RISE = "TEMP_RISE"
+    TEMP_FALL = "TEMP_FALL"
+    # limits of the parameters of a measurement of several (their alarm is the measurement's)
     NIBP_SYS_HIGH = "NIBP_SYS_HIGH"
     NIBP_SYS_LOW = "NIBP_SYS_LOW"
     NIBP_SYS_RISE = "NIBP_SYS_RISE"
@@ -135,22 +167,6 @@ class AlarmCondition(enum.StrEnum):
     ART_MEAN_LOW = "ART_MEAN_LOW"
     ART_MEAN_RISE = "ART_MEAN_RISE"
     ART_MEAN_FALL = "ART_MEAN_FALL"
-    SPO2_HIGH = "SPO2_HIGH"
-    SPO2_LOW = "SPO2_LOW"
-    SPO2_RISE = "SPO2_RISE"
-    SPO2_FALL = "SPO2_FALL"
-    RR_HIGH = "RR_HIGH"
-    RR_LOW = "RR_LOW"
-    RR_RISE = "RR_RISE"
-    RR_FALL = "RR_FALL"
-    ETCO2_HIGH = "ETCO2_HIGH"
-    ETCO2_LOW = "ETCO2_LOW"
-    ETCO2_RISE = "ETCO2_RISE"
-    ETCO2_FALL = "ETCO2_FALL"
-    TEMP_HIGH = "TEMP_HIGH"
-    TEMP_LOW = "TEMP_LOW"
-    TEMP_RISE = "TEMP_RISE"
-    TEMP_FALL = "TEMP_FALL"
     # technical (reference §1.4)
     LINK_LOST = "LINK_LOST"
     SENSOR_OFF = "SENSOR_OFF"
@@ -166,29 +182,57 @@ class AlarmCondition(enum.StrEnum):
 
     @classmethod
     def physiological(cls, parameter: Parameter, direction: Direction) -> AlarmCondition:
+        """The name of one parameter's limit: ``NIBP_SYS_HIGH``, ``HR_HIGH``."""
         return cls(f"{parameter.value}_{direction.value}")
+
+    @classmethod
+    def grouped(cls, measurement: str, direction: Direction) -> AlarmCondition:
+        """The alarm condition of a measurement in one direction: ``NIBP_HIGH``, ``HR_HIGH``."""
+        return cls(f"{measurement}_{direction.value}")
 
     @property
     def parameter(self) -> Parameter | None:
-        """The parameter of a physiological condition; None for the others."""
-        head, _, tail = self.value.rpartition("_")
-        if tail in Direction.__members__ and head in Parameter.__members__:
-            return Parameter(head)
-        return None
+        """The parameter a limit name belongs to (``NIBP_SYS_HIGH``: NIBP_SYS; ``HR_HIGH``: HR);
+        None for a measurement's condition of several parameters (``NIBP_HIGH``) and the others."""
+        return _names(self.value)[0]
+
+    @property
+    def measurement(self) -> str | None:
+        """The measurement (a ``MEASUREMENTS`` key: its tile) of a physiological name, else None."""
+        return _names(self.value)[1]
 
     @property
     def direction(self) -> Direction | None:
-        return Direction(self.value.rpartition("_")[2]) if self.parameter else None
+        return Direction(self.value.rpartition("_")[2]) if self.measurement else None
+
+    @property
+    def group(self) -> AlarmCondition | None:
+        """The alarm condition a limit name alarms as (``NIBP_SYS_HIGH`` -> ``NIBP_HIGH``)."""
+        measurement, direction = self.measurement, self.direction
+        return None if measurement is None or direction is None else AlarmCondition.grouped(measurement, direction)
 
     @property
     def kind(self) -> AlarmKind:
-        return AlarmKind.PHYSIOLOGICAL if self.parameter else AlarmKind.TECHNICAL
+        return AlarmKind.PHYSIOLOGICAL if self.measurement else AlarmKind.TECHNICAL
 
 
-# A parameter added to the catalogue must get its conditions here too: fail at import, not on a ward.
+def _names(name: str) -> tuple[Parameter | None, str | None]:
+    """``(parameter, measurement)`` of a physiological name; (None, None) for the others."""
+    head, _, tail = name.rpartition("_")
+    if tail not in Direction.__members__:
+        return None, None
+    if head in Parameter.__members__:
+        return Parameter(head), PARAMETERS[Parameter(head)].measurement
+    return None, (head if head in MEASUREMENTS else None)
+
+
+# A parameter or measurement added to the catalogue must get its names here too: fail at import.
 assert all(
     f"{p.value}_{d.value}" in AlarmCondition.__members__ for p in Parameter for d in Direction
-), "every catalogue parameter needs its <PARAMETER>_<DIRECTION> alarm conditions"
+), "every catalogue parameter needs its <PARAMETER>_<DIRECTION> limit names"
+assert all(
+    f"{m}_{d.value}" in AlarmCondition.__members__ for m in MEASUREMENTS for d in Direction
+), "every catalogue measurement needs its <MEASUREMENT>_<DIRECTION> alarm conditions"
 
 TECHNICAL_CONDITIONS = (
     AlarmCondition.LINK_LOST,
@@ -219,6 +263,19 @@ def utc_text(moment: datetime) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberState:
+    """One parameter's part in a physiological alarm (NIBP dia in NIBP_HIGH): the chart draws
+    each member's violated limit, and the message names each."""
+
+    parameter: Parameter
+    priority: Priority  # the highest tier this parameter reached in the occurrence
+    value: float | None  # its latest value
+    worst_value: float | None
+    limit: float | None  # its violated limit at that tier
+    beyond: bool  # beyond its limit now (not yet back inside by the hysteresis)
+
+
+@dataclass(frozen=True, slots=True)
 class AlarmState:
     """One alarm as the alarm bar and the numeric tiles show it."""
 
@@ -233,6 +290,7 @@ class AlarmState:
     raised_at: datetime | None  # None while pending
     acknowledged_at: datetime | None = None
     latched: bool = False  # condition over, held until acknowledged (reference §1.6)
+    members: tuple[MemberState, ...] = ()  # physiological: each parameter that crossed a limit, worst first
 
     @property
     def bar_text(self) -> str:

@@ -30,6 +30,7 @@ from monitor.alarms.settings import (
     Tiers,
     Timing,
 )
+from monitor.parameters import MEASUREMENTS
 from monitor.readings import Parameter
 
 __all__ = [
@@ -279,6 +280,9 @@ def _parameters(table: TomlTable | None, source: str) -> dict[Parameter, Paramet
         return {}
     result: dict[Parameter, ParameterLimits] = {}
     for key in table.data:
+        if key in MEASUREMENTS and key not in Parameter.__members__:  # [parameters.NIBP]
+            names = ", ".join(p.value for p in MEASUREMENTS[key].parameters)
+            raise table.fail(key, f"{key} is a measurement: set the limits of its parameters {names}")
         if key not in Parameter.__members__:
             known = ", ".join(Parameter.__members__)
             raise table.fail(key, f"unknown parameter {key!r} (known: {known})")

@@ -23,7 +23,7 @@ from monitor.alarms.settings import (
     Tiers,
     Timing,
 )
-from monitor.parameters import PARAMETERS, UNITS, LimitBounds, Parameter
+from monitor.parameters import MEASUREMENTS, PARAMETERS, UNITS, LimitBounds, Parameter
 
 
 Bounds = LimitBounds
@@ -45,6 +45,7 @@ def validate(profile: Profile) -> None:
         if limits.parameter is not parameter:
             _fail(profile, where, f"holds the limits of {limits.parameter.value}")
         check_parameter(profile, limits)
+    check_measurements(profile)
     _check_timing(profile, profile.timing)
     _check_start(profile, profile.start)
     for condition, settings in profile.technical.items():
@@ -62,6 +63,59 @@ def check_parameter(profile: Profile, limits: ParameterLimits) -> None:
     _check_normal_range(profile, where, limits)
     _check_delays(profile, where, limits)
     _check_extras(profile, where, limits, bounds)
+
+
+# What a measurement's parameters must share: their limits alarm as one condition per direction
+# (NIBP_HIGH), which has one alarm-condition delay, one confirmation rule and one backup.
+_SHARED = (
+    ("delay_s", "one alarm-condition delay"),
+    ("high_delay_s", "one high-priority delay"),
+    ("backup_for", "one primary it stands by for"),
+)
+
+
+def check_measurements(profile: Profile) -> None:
+    """The parameters of one measurement (NIBP_SYS, NIBP_DIA, NIBP_MEAN) alarm as one condition
+    per direction (docs/alarms.md section 2): settings that cannot be honoured by one condition
+    must agree, and nothing may duplicate the condition."""
+    for key, measurement in MEASUREMENTS.items():
+        members = [profile.parameters[p] for p in measurement.parameters if p in profile.parameters]
+        names = ", ".join(p.value for p in measurement.parameters)
+        why = f"{names} alarm together as one condition per direction ({key}_HIGH, {key}_LOW, ...)"
+        for limits in members:
+            _check_backup_elsewhere(profile, limits, key, why)
+        if len(members) < 2:
+            continue
+        first = members[0]
+        for attribute, what in _SHARED:
+            for limits in members[1:]:
+                mine, theirs = getattr(limits, attribute), getattr(first, attribute)
+                if mine != theirs:
+                    _fail(profile, f"parameters.{limits.parameter.value}.{attribute}",
+                          f"{_setting(mine)} differs from {first.parameter.value}'s {_setting(theirs)}: "
+                          f"{why}, which has {what}; give them the same {attribute}")
+        confirming = [m for m in members if m.above.high is not None]
+        for limits in confirming[1:]:
+            if limits.confirm_high_on_repeat != confirming[0].confirm_high_on_repeat:
+                _fail(profile, f"parameters.{limits.parameter.value}.confirm_high_on_repeat",
+                      f"differs from {confirming[0].parameter.value}'s: {why}, so a single result over "
+                      "a high limit must need a repeat for all of them or for none")
+
+
+def _check_backup_elsewhere(profile: Profile, limits: ParameterLimits, key: str, why: str) -> None:
+    primary = limits.backup_for
+    if primary is not None and PARAMETERS[primary].measurement == key and primary is not limits.parameter:
+        _fail(profile, f"parameters.{limits.parameter.value}.backup_for",
+              f"{primary.value} is part of the same measurement: {why}, so the backup would duplicate "
+              "the condition it stands by for")
+
+
+def _setting(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:g} s"
+    return str(getattr(value, "value", value))
 
 
 def _check_tiers(

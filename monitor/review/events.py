@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from monitor.parameters import MEASUREMENTS, PARAMETERS
 from monitor.readings import Parameter
+
+_DIRECTIONS = ("HIGH", "LOW", "RISE", "FALL")
 
 
 def number_text(value: float | None) -> str:
@@ -59,6 +62,20 @@ class AnnotationRecord:
         return f"Note: {self.text}"
 
 
+def alarm_of(condition: str) -> str:
+    """The alarm condition a logged name belongs to, one per measurement and direction
+    (``NIBP_SYS_HIGH`` -> ``NIBP_HIGH``, ``HR_HIGH`` -> ``HR_HIGH``); technical ones are themselves.
+
+    Recordings made before issue 14 raised NIBP's and ART's alarms per parameter
+    (``NIBP_SYS_HIGH``); counted by their measurement they compare with newer ones."""
+    head, _, tail = condition.rpartition("_")
+    if tail not in _DIRECTIONS:
+        return condition
+    if head in Parameter.__members__:
+        return f"{PARAMETERS[Parameter(head)].measurement}_{tail}"
+    return condition
+
+
 @dataclass(frozen=True, slots=True)
 class AlarmRecord:
     """One line of the alarm log (raised, escalated, acknowledged, cleared, ...)."""
@@ -76,17 +93,28 @@ class AlarmRecord:
 
     @property
     def direction(self) -> str | None:
-        """HIGH, LOW, RISE or FALL for a physiological condition (``HR_HIGH``), else None."""
+        """HIGH, LOW, RISE or FALL for a physiological name (``NIBP_HIGH``, ``HR_HIGH``), else None."""
         tail = self.condition.rpartition("_")[2]
-        return tail if tail in ("HIGH", "LOW", "RISE", "FALL") and self.parameter else None
+        return tail if self.measurement is not None else None
 
     @property
     def parameter(self) -> str | None:
-        """The parameter of a physiological condition (``NIBP_SYS_HIGH`` -> ``NIBP_SYS``)."""
+        """The parameter of a limit name (``NIBP_SYS_HIGH`` -> ``NIBP_SYS``, ``HR_HIGH`` -> ``HR``);
+        None for a measurement's alarm of several parameters (``NIBP_HIGH``) and the others."""
         head, _, tail = self.condition.rpartition("_")
-        if tail in ("HIGH", "LOW", "RISE", "FALL") and head in Parameter.__members__:
+        if tail in _DIRECTIONS and head in Parameter.__members__:
             return head
         return None
+
+    @property
+    def measurement(self) -> str | None:
+        """The measurement of a physiological name (``NIBP_SYS_HIGH`` and ``NIBP_HIGH`` -> ``NIBP``)."""
+        head = alarm_of(self.condition).rpartition("_")[0]
+        return head if head in MEASUREMENTS and self.condition.rpartition("_")[2] in _DIRECTIONS else None
+
+    @property
+    def alarm(self) -> str:
+        return alarm_of(self.condition)
 
     def describe(self) -> str:
         parts = [f"Alarm {self.condition} ({self.priority}) {self.event.replace('_', ' ')}"]

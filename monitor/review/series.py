@@ -31,9 +31,7 @@ from types import MappingProxyType
 from monitor.readings import Parameter
 from monitor.review.events import utc
 from monitor.review.library import RecordingInfo, list_recordings
-from monitor.review.occurrences import alarm_occurrences
 from monitor.review.reader import Recording, RecordingOpenError, open_recording
-from monitor.review.summary import PRIORITIES
 from monitor.review.treatment import CheckRecord, read_treatment
 from monitor.treatment.scales import DISSOCIATION, SCALES, SEDATION
 
@@ -123,10 +121,7 @@ def series_row(recording: Recording) -> SeriesRow:
     for parameter in SERIES_PARAMETERS:
         row = summary.get(parameter)
         vitals[parameter] = Vital(row.baseline if row else None, row.peak if row else None)
-    occurrences, _ = alarm_occurrences(recording.events(frozenset({"alarm"})))
-    alarms = dict.fromkeys(PRIORITIES, 0)
-    for occurrence in occurrences:
-        alarms[occurrence.priority] = alarms.get(occurrence.priority, 0) + 1
+    alarms = dict(summary.alarm_counts)  # by the highest priority each reached
     sign_off = treatment.sign_off
     meta = recording.metadata
     return SeriesRow(

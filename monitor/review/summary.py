@@ -15,7 +15,9 @@ Rules (also in ``docs/exports.md``, "Summary"):
   moment the session ended, or where the data ends if it ended unexpectedly.
 * **Time beyond a limit:** for each (condition, limit) the alarm log mentions, the
   time the held value was above (``HIGH``/``RISE``) or below (``LOW``/``FALL``) it.
-* **Alarms:** raised alarms counted by the priority they were raised with.
+* **Alarms:** alarms counted by the highest priority each reached: a medium alarm that
+  escalated counts as high. An old recording's per-parameter alarms of one measurement
+  that overlap (``NIBP_SYS_HIGH`` with ``NIBP_DIA_HIGH``) count as one.
 * **Back to baseline:** minutes from the infusion stop until the parameter is
   within ±:data:`RETURN_BAND` of its baseline and stays there for the next
   period as well: per-minute medians for continuous parameters, consecutive cuff
@@ -25,7 +27,7 @@ Rules (also in ``docs/exports.md``, "Summary"):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
@@ -35,6 +37,8 @@ import numpy as np
 from monitor.baseline import BASELINE_WINDOW_S, BaselineCollector
 from monitor.readings import NIBP_PARAMETERS, UNITS, Parameter, Quality, Reading
 from monitor.review.events import AlarmRecord, Event, utc
+from monitor.review.occurrences import alarm_counts as count_occurrences
+from monitor.review.occurrences import PRIORITIES, alarm_occurrences
 from monitor.review.resample import (
     MEASURING,
     UNTRUSTED_NAMES,
@@ -60,7 +64,6 @@ class Recording(Protocol):
 
 RETURN_BAND = 0.10  # back to baseline: within ±10 % of it
 RETURN_BIN_S = 60.0
-PRIORITIES = ("high", "medium", "low")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,26 +202,24 @@ def _limit_exposures(recording: Recording, end: float) -> tuple[LimitExposure, .
     seen: dict[tuple[str, float], AlarmRecord] = {}
     for event in recording.events(frozenset({"alarm"})):
         assert isinstance(event, AlarmRecord)
-        if event.limit is not None and event.direction is not None:
+        if event.limit is not None and event.parameter is not None:  # a parameter's limit, by its name
             seen.setdefault((event.condition, float(event.limit)), event)
     exposures = []
     for (condition, limit), event in seen.items():
         parameter = Parameter(event.parameter)
         starts, ends, values = held_intervals(_trusted(recording.samples(parameter)), end)
         starts, ends = np.maximum(starts, recording.start), np.minimum(ends, end)
-        beyond = values > limit if event.direction in ("HIGH", "RISE") else values < limit
+        direction = event.direction or ""
+        beyond = values > limit if direction in ("HIGH", "RISE") else values < limit
         seconds = float(np.clip(ends - starts, 0.0, None)[beyond].sum())
-        exposures.append(LimitExposure(condition, parameter, event.direction, limit, seconds))
+        exposures.append(LimitExposure(condition, parameter, direction, limit, seconds))
     exposures.sort(key=lambda e: (list(Parameter).index(e.parameter), e.condition, e.limit))
     return tuple(exposures)
 
 
-def alarm_counts(events) -> dict[str, int]:
-    counts = dict.fromkeys(PRIORITIES, 0)
-    for event in events:
-        if isinstance(event, AlarmRecord) and event.event == "raised":
-            counts[event.priority] = counts.get(event.priority, 0) + 1
-    return counts
+def alarm_counts(events: Iterable[Event]) -> dict[str, int]:
+    """Alarms by the highest priority each reached (rules: :func:`monitor.review.occurrences.alarm_counts`)."""
+    return count_occurrences(alarm_occurrences(events)[0])
 
 
 def summarize(recording: Recording) -> Summary:

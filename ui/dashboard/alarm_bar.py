@@ -4,7 +4,10 @@ This is the place the alarm presenter uses; it holds no alarm logic. The
 presenter calls :meth:`AlarmBar.set_alarms` with (priority, message) pairs; the
 bar shows the highest first with the customary prefix (``***`` high, ``**``
 medium, ``*`` low), red flashing at 2 Hz, yellow at 0.6 Hz, cyan steady, and an
-acknowledged top alarm steadily in its colour. Before the first call it says
+acknowledged top alarm steadily in its colour. The top alarm takes one large
+line and each other alarm one small line, cut with "…" where it is too long,
+never wrapped into a paragraph (issue 14); beyond :data:`OTHER_LINES` lines the
+last one counts the rest ("+3 more: ..."). Before the first call it says
 alarms are not active, never "No alarms". During an audio pause
 (:meth:`AlarmBar.show_audio_pause`) it shows the audio-paused symbol with the
 time left, and its pause button ends the pause.
@@ -21,12 +24,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePol
 
 from ui.dashboard.shortcuts import SHORTCUTS, with_key
 from ui.dashboard.theme import SIZE_ALARM, SIZE_TILE_INFO, Theme
-from ui.dashboard.widgets import PRIORITIES, Flasher, label, priority_name, show_flash, two_looks
+from ui.dashboard.widgets import PRIORITIES, ElidedLabel, Flasher, priority_name, show_flash, two_looks
 
 PREFIX = {"high": "***", "medium": "**", "low": "*"}
 NO_ALARMS = "No alarms"
 # Until an alarm engine first calls set_alarms, "No alarms" would claim checks nobody makes.
 NOT_ACTIVE = "Alarms not active: limits are not being checked"
+OTHER_LINES = 2  # small lines under the top alarm: the bar never takes more room from the numbers
 PAUSE_TEXT = with_key("Audio pause", "audio_pause")
 END_PAUSE_TEXT = with_key("End audio pause", "audio_pause")
 
@@ -35,6 +39,15 @@ def countdown_text(seconds: float) -> str:
     """119.2 -> "2:00": rounded up, so it never shows 0:00 while paused."""
     whole = max(0, math.ceil(seconds))
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def other_lines(items: Sequence[tuple[str, str]], most: int = OTHER_LINES) -> list[str]:
+    """One line per alarm after the top one; the last line counts those that do not fit."""
+    texts = [f"{PREFIX[p]} {t}" for p, t in items]
+    if len(texts) <= most:
+        return texts
+    rest = texts[most - 1:]
+    return [*texts[:most - 1], f"+{len(rest)} more:  " + "   ".join(rest)]
 
 
 def ordered(items: Sequence[tuple[object, str]]) -> list[tuple[str, str]]:
@@ -121,11 +134,9 @@ class AlarmBar(QFrame):
         self.setObjectName("alarmbar")
         self._theme = theme
         self.items: list[tuple[str, str]] = []
-        self.message = label(NOT_ACTIVE, SIZE_ALARM, True)
-        self.others = label("", SIZE_TILE_INFO)
+        self.message = ElidedLabel(NOT_ACTIVE, SIZE_ALARM, True)  # one line, cut rather than wrapped
+        self.others = ElidedLabel("", SIZE_TILE_INFO)  # one line per alarm
         self.others.hide()
-        for text in (self.message, self.others):
-            text.setWordWrap(True)  # a long alarm wraps rather than widening the window or being cut
         self.acknowledge = QPushButton(with_key("Acknowledge", "acknowledge"))
         self.audio_pause = QPushButton(with_key("Audio pause", "audio_pause"))
         self.limits = QPushButton(with_key("Limits\u2026", "limits"))
@@ -165,8 +176,8 @@ class AlarmBar(QFrame):
         else:
             priority, text = self.items[0]
             self.message.setText(f"{PREFIX[priority]} {text}")
-            rest = [f"{PREFIX[p]} {t}" for p, t in self.items[1:]]
-            self.others.setText("   ".join(rest))
+            rest = other_lines(self.items[1:])
+            self.others.setText("\n".join(rest))
             self.others.setVisible(bool(rest))
             self.flasher.set_priority("low" if steady else priority)  # "low" is on and never flashes
         self._restyle()

@@ -29,20 +29,23 @@ from PySide6.QtGui import QColor, QFont
 
 from monitor.parameters import MEASUREMENTS, PARAMETERS, TREND_PANELS, Parameter, TrendPanel, charted
 from ui.dashboard.theme import SIZE_CHART_AXIS, Theme
+from ui.limit_labels import LimitLabel, merge_limits, stacked
 from ui.scales import fit_y, tick_step
 
 PHASES = ("baseline", "infusion", "recovery")
 SHADED = (*PHASES, "planned")  # "planned": what is left of the planned infusion
 LEFT_AXIS_PX = 64  # every panel's y axis as wide, so their plots line up under each other
 CUFF_MARKER_PX = 16
+LIMIT_LABEL_Z = 30  # over note labels and curves: a limit's label is never covered
 MAIN_PANEL = next(iter(TREND_PANELS))  # heart rate and blood pressure: always drawn, the largest
 
 
 class Threshold(NamedTuple):
-    """A horizontal line at an alarm limit, in the panel of its parameter."""
+    """A horizontal line at an alarm limit, in the panel of its parameter; labelled "SBP 160"
+    (lines at one value share a label: ``ui.limit_labels``)."""
 
     value: float
-    text: str  # "SBP 160"
+    name: str  # "SBP": what the limit is of
     panel: str = "haemo"
 
 
@@ -145,6 +148,7 @@ class ChartPanel:
             region.hide()
             self.plot.addItem(region)
             self.regions[phase] = region
+        self.limit_labels: list[tuple[LimitLabel, pg.TextItem]] = []
         self.curves: dict[Parameter, pg.PlotDataItem | pg.ScatterPlotItem] = {}
         cuff = [p for p in self.parameters if PARAMETERS[p].trend_style == "cuff"]
         self.bars = pg.PlotDataItem(connect="pairs") if cuff else None  # one per cuff measurement
@@ -202,6 +206,29 @@ class ChartPanel:
         if self.key != MAIN_PANEL:
             major = tick_step((self.y_range[1] - self.y_range[0]) / 2)
             self.plot.getAxis("left").setTickSpacing(major, major / 2)
+
+    def label_limits(self, lines: Iterable[tuple[float, str]]) -> None:
+        """Labels for its limit lines, ``(value, name)`` each: one per value ("HR 110, DBP 110"),
+        drawn over notes and curves; they replace the last ones."""
+        for _, item in self.limit_labels:
+            self.plot.removeItem(item)
+        self.limit_labels = []
+        for merged in merge_limits((value, name, 0.0) for value, name in lines):
+            item = pg.TextItem(merged.text, anchor=(1, 1))
+            item.setZValue(LIMIT_LABEL_Z)
+            self.plot.addItem(item)
+            self.limit_labels.append((merged, item))
+
+    def place_limit_labels(self, right: float) -> None:
+        """At ``right`` (minutes), each on its line or stacked below the one above it."""
+        if not self.limit_labels:
+            return
+        low, high = self.y_range
+        pixels = max(1.0, self.view_box.height())
+        height = max(item.boundingRect().height() for _, item in self.limit_labels) * (high - low) / pixels
+        for (_, item), y in zip(self.limit_labels, stacked([m.value for m, _ in self.limit_labels], height),
+                                strict=True):
+            item.setPos(right, y)
 
     def set_phases(self, spans: Mapping[str, tuple[float, float] | None]) -> None:
         for phase, region in self.regions.items():

@@ -8,12 +8,13 @@ counted up in orange); RECOVERY with its own elapsed time.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from monitor.readings import LinkState
 from ui.dashboard.theme import SIZE_HEADER_SMALL, SIZE_PHASE, SIZE_WALL_CLOCK, Theme
@@ -71,6 +72,7 @@ class Header(QFrame):
         self._overrun = False
         self._link_state: LinkState | None = None
         self._recording_ok = True
+        self._shape: tuple[str, int, int] | None = None
         self.patient = label(f"Patient {patient_id}" if patient_id else "Patient: not set", SIZE_HEADER_SMALL + 4, True)
         self.simulated = label("SIMULATED DATA \u2014 not a patient", SIZE_HEADER_SMALL, True)
         self.simulated.setVisible(simulated)
@@ -97,7 +99,7 @@ class Header(QFrame):
             widget.setWordWrap(True)
             left.addWidget(widget)
         left.addStretch(1)
-        phase_row = QHBoxLayout()
+        phase_row = self.phase_row = QHBoxLayout()
         phase_row.setSpacing(24)
         phase_row.addWidget(self.phase)
         phase_row.addWidget(self.clock)
@@ -110,6 +112,7 @@ class Header(QFrame):
         middle.setSpacing(4)
         middle.addLayout(phase_row)
         middle.addWidget(self.progress)
+        self.middle.installEventFilter(self)
         right = QVBoxLayout()
         right.addWidget(self.wall_clock, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         right.addStretch(1)
@@ -121,23 +124,37 @@ class Header(QFrame):
         row.addLayout(right, STRETCHES[2])
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Phase and clocks as large as the width allows (full size on a 1920-px screen)."""
         super().resizeEvent(event)
-        probe = QFont(self.phase.font())
-        probe.setPixelSize(100)
-        advance = QFontMetricsF(probe).horizontalAdvance
-        needed = advance("INFUSION") + advance("00:00 / 40:00") + 0.625 * advance("OVERRUN +00:00") + 60
-        available = self.middle.width()
-        size = max(SIZE_PHASE // 2, min(SIZE_PHASE, int(100 * available / needed)))
-        for widget, px in ((self.phase, size), (self.clock, size), (self.detail, size * 5 // 8),
-                           (self.wall_clock, max(SIZE_WALL_CLOCK * 2 // 3, size * 3 // 4))):
-            if widget.font().pixelSize() != px:
-                set_px(widget, px, bold=True)
         small = max(14, min(SIZE_HEADER_SMALL, self.width() // 96))
         for widget, px, bold in ((self.patient, small + 4, True), (self.simulated, small, True), (self.link, small, False),
                                  (self.recording, small, False), (self.device, small, True)):
             if widget.font().pixelSize() != px:
                 set_px(widget, px, bold)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.middle and event.type() == QEvent.Type.Resize:
+            self._fit()  # the middle's own width: the header's may be known before it
+        return False
+
+    def _fit(self) -> None:
+        """Phase and clocks as large as the width allows (full size on a 1920-px screen), for the
+        texts of this phase: "infusion ran 40:00 of 40:00" in recovery is longer than anything in
+        the infusion, and must not be cut (issue 14). In the infusion the size allows for the
+        overrun line from the start, so the clock does not shrink when the plan is passed."""
+        detail = max(self.detail.text(), "OVERRUN +00:00" if self._phase == "infusion" else "",
+                     key=lambda text: _width(self.detail, 100, text))
+        gaps = self.phase_row.spacing() * 2
+        available = self.middle.width() - gaps
+        size = SIZE_PHASE
+        while size > SIZE_PHASE // 2 and _width(self.phase, size) + _width(self.clock, size) + _width(
+                self.detail, size * 5 // 8, detail) > available:
+            size -= 1
+        for widget, px in ((self.phase, size), (self.clock, size), (self.detail, size * 5 // 8),
+                           (self.wall_clock, max(SIZE_WALL_CLOCK * 2 // 3, size * 3 // 4))):
+            if widget.font().pixelSize() != px:
+                set_px(widget, px, bold=True)
+        for widget in (self.phase, self.clock, self.wall_clock):  # a label's own size hint can lag a font change
+            widget.setMinimumWidth(math.ceil(_width(widget, widget.font().pixelSize())))
 
     # -- updates -----------------------------------------------------------------------
 
@@ -145,9 +162,13 @@ class Header(QFrame):
         phase_word, clock, detail, progress, overrun = session_texts(view)
         self._phase = str(view.phase)
         self._overrun = overrun
+        shape = (phase_word, len(clock), len(detail))
         self.phase.setText(phase_word)
         self.clock.setText(clock)
         self.detail.setText(detail)
+        if shape != self._shape:  # another phase or a longer clock: fit the texts again
+            self._shape = shape
+            self._fit()
         self.progress.setVisible(progress is not None)
         if progress is not None:
             self.progress.setValue(round(progress * PROGRESS_STEPS))
@@ -209,6 +230,16 @@ class Header(QFrame):
     @property
     def link_colour(self) -> str:
         return self.link.styleSheet().split(";")[0].removeprefix("color: ")
+
+
+def _width(label: QLabel, px: int, text: str | None = None) -> float:
+    """How wide ``label`` must be for ``text`` (its own) at ``px`` pixels, bold, as its size hint says."""
+    font = QFont(label.font())
+    font.setPixelSize(px)
+    font.setBold(True)
+    metrics = QFontMetricsF(font)
+    shown = label.text() if text is None else text
+    return max(metrics.horizontalAdvance(shown), metrics.boundingRect(shown).width()) + 2 * label.margin() + 2
 
 
 def _age(seconds: float) -> str:

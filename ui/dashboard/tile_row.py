@@ -12,7 +12,10 @@ other, in catalogue order (SpO2 over PR, RR over EtCO2), a last one alone at ful
 height. So a monitor that adds respiration and temperature takes room from the
 small tiles, never from the three numbers a nurse watches most; and a small
 tile's digits are capped below the smallest large tile's (:data:`SMALL_SHARE`),
-whatever the window's shape.
+whatever the window's shape. And a large tile of one number (HR) is never drawn
+larger than a blood pressure: on a ketamine infusion the pressure is what the
+nurse watches most, and its wider text ("188/112") would otherwise come out the
+smaller (issue 14).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from monitor.latest import LatestValues
 from monitor.parameters import MEASUREMENTS, Parameter
 from ui.dashboard.theme import Theme
 from ui.dashboard.tiles import Tile, make_tiles
+from ui.dashboard.widgets import MAX_PX
 
 SPACING_PX = 10
 SMALL_SHARE = 0.85  # a small tile's digits at most this share of the smallest large tile's
@@ -79,8 +83,14 @@ class TileRow(QWidget):
             tile.apply_theme(theme)
 
     def _cap_small(self, *_px: int) -> None:
-        """Keep the small tiles' digits below the large ones' (the shown large tiles')."""
-        large = [t.value.pixel_size() for k, t in self.tiles.items() if not MEASUREMENTS[k].small and not t.isHidden()]
+        """Keep a single large number (HR) no larger than the shown pressures, and the small
+        tiles' digits below the large ones'."""
+        shown = {k: t for k, t in self.tiles.items() if not t.isHidden()}
+        pressures = [t.value.fitted_px() for k, t in shown.items() if MEASUREMENTS[k].pressure]
+        for key, tile in self.tiles.items():
+            if not MEASUREMENTS[key].small and not MEASUREMENTS[key].pressure:
+                tile.value.set_max_px(min(pressures) if pressures else MAX_PX)
+        large = [t.value.pixel_size() for k, t in shown.items() if not MEASUREMENTS[k].small]
         if large:
             cap = int(min(large) * SMALL_SHARE)
             for key, tile in self.tiles.items():

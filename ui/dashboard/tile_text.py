@@ -50,7 +50,8 @@ def limits_text(low: float | str | None, high: float | str | None) -> str:
             return "off"
         return value if isinstance(value, str) else f"{value:g}"
 
-    return f"limits {one(low)} \u2013 {one(high)}"
+    # no-break space and word joiner: a narrow tile breaks the line after "limits" only
+    return f"limits {one(low)}\u00a0\u2013\u2060\u00a0{one(high)}"
 
 
 def baseline_text(

@@ -11,7 +11,10 @@ measurement on demand (the cuff) how long ago it was measured.
 
 For the alarm presenter a tile shows an alarm state (:meth:`Tile.set_alarming`),
 its limits (:meth:`Tile.set_limits`) and a badge (:meth:`Tile.show_badge`); it
-knows nothing of the alarm engine.
+knows nothing of the alarm engine. The badge takes the place of the limits in the
+title row, one line cut to fit, so an alarm never takes height from the number:
+the number stays the largest thing on an alarming tile, as large as without the
+alarm (issue 14).
 """
 
 from __future__ import annotations
@@ -20,29 +23,29 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
 
 from monitor.latest import Freshness, ValueView
 from monitor.parameters import MEASUREMENTS, PARAMETERS, Parameter
 from ui.dashboard.theme import SIZE_TILE_INFO, SIZE_TILE_NOTE, SIZE_TILE_TITLE, Theme
 from ui.dashboard.tile_text import DASH, baseline_text, fmt, limits_text, measured_text, stale_note
-from ui.dashboard.widgets import FitLabel, Flasher, label, set_px, show_flash, two_looks
+from ui.dashboard.widgets import ElidedLabel, FitLabel, Flasher, label, set_px, show_flash, two_looks
 
 SIZE_MEAN = 40
+SIZE_BADGE = SIZE_TILE_TITLE - 6  # with its border no higher than the title beside it
 FULL_HEIGHT_PX = 360  # tile height at which the small print has its full size
 COMPACT_PX = 200  # a tile this short (small tiles stacked in pairs) gives its number every line it can
 
 
-class Badge(QLabel):
-    """A tile's alarms in their colour, one line: ``*** HR 134 > 130``; hidden when there are none."""
+class Badge(ElidedLabel):
+    """A tile's alarms in their colour, one line cut to fit: ``*** HR 134 > 130``; hidden when
+    there are none. As high as the tile's title, in whose row it stands."""
 
     def __init__(self, theme: Theme) -> None:
-        super().__init__("")
+        super().__init__("", SIZE_BADGE, True)
         self._theme = theme
         self.priority: str | None = None
-        self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        set_px(self, SIZE_TILE_NOTE, True)
         self.hide()
 
     def show_badge(self, text: str, priority: str | None) -> None:
@@ -63,7 +66,7 @@ class Badge(QLabel):
             return
         background, text = self._theme.alarm_colours(self.priority)
         self.setStyleSheet(f"background: {background}; color: {text}; border: 2px solid {text};"
-                           " border-radius: 6px; padding: 2px 8px;")
+                           " border-radius: 6px; padding: 0px 6px;")
 
 
 class Tile(QFrame):
@@ -104,11 +107,11 @@ class Tile(QFrame):
         top.addStretch(1)
         top.addSpacing(10)
         top.addWidget(self.limits)
+        top.addWidget(self.badge, 100)  # in the limits' place while an alarm shows (its limit is in it)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 14, 10)
         layout.setSpacing(2)
         layout.addLayout(top)
-        layout.addWidget(self.badge)  # under the title and limits
         layout.addWidget(self.value, 1)
         layout.addWidget(self.mean)
         layout.addWidget(self.baseline)
@@ -122,18 +125,16 @@ class Tile(QFrame):
         for widget, size, bold in ((self.title, SIZE_TILE_TITLE, True),
                                    (self.limits, SIZE_TILE_INFO - 2, False), (self.mean, SIZE_MEAN, True),
                                    (self.baseline, SIZE_TILE_INFO, False), (self.note, SIZE_TILE_NOTE, True),
-                                   (self.badge, SIZE_TILE_NOTE, True)):
+                                   (self.badge, SIZE_BADGE, True)):
             px = round(size * factor)
             if widget.font().pixelSize() != px:
                 set_px(widget, px, bold)
         self._make_room()
 
     def _make_room(self) -> None:
-        """On a compact tile an empty note takes no line, and while an alarm badge shows, the
-        baseline line makes way for it: the number stays readable when it matters most."""
+        """On a compact tile an empty note takes no line: the number gets it."""
         compact = self.height() < COMPACT_PX
         self.note.setVisible(not compact or bool(self.note.text()))
-        self.baseline.setVisible(not compact or self.badge.isHidden())
 
     # -- API for the alarm presenter ------------------------------------------------------
 
@@ -147,9 +148,10 @@ class Tile(QFrame):
         self._restyle()
 
     def show_badge(self, text: str, priority: str | None) -> None:
-        """The tile's alarms in one line ("" hides the badge); the number stays the largest thing."""
+        """The tile's alarms in one line in the title row ("" hides it and shows the limits again);
+        the number keeps its size."""
         self.badge.show_badge(text, priority)
-        self._make_room()
+        self.limits.setVisible(not text)
 
     @property
     def alarm_priority(self) -> str | None:

@@ -17,6 +17,12 @@ grid of whole seconds no finer than one pixel of the plot (see
 plot) are cached as pixmaps, and pyqtgraph's deferred view update is applied
 before painting so a refresh costs one paint, not two.
 
+Nothing written on the chart covers anything else written on it (issue 14): limit
+lines at one value share a label and labels of close lines are stacked
+(``ui.limit_labels``), drawn over notes on a veil; a phase name that does not fit
+before the next one is left out (its shading stays); note labels sit below the row
+of phase names.
+
 By default the whole session is in view and the view follows the present. If
 the nurse drags or zooms (x only: the y axis is always chosen to fit), the
 view stays where she put it while data keeps arriving, and a "Back to live"
@@ -50,10 +56,12 @@ from ui.dashboard.shortcuts import SHORTCUTS, with_key
 from ui.dashboard.spans import Spans
 from ui.dashboard.theme import SIZE_CHART_AXIS, SIZE_HEADER_SMALL, Theme
 from ui.dashboard.widgets import label
+from ui.limit_labels import LimitLabel
 
 MARKER_KINDS = frozenset({"alarm", "annotation"})  # phase changes are drawn as shading
 MAX_DRAWN_MARKERS = 200  # the newest; a chart with more lines than this says nothing
-MARKER_LABEL_HEIGHTS = (0.97, 0.89, 0.81)  # consecutive marker labels step down so they do not overlap
+# consecutive marker labels step down so they do not overlap; all below the row of phase names
+MARKER_LABEL_HEIGHTS = (0.88, 0.80, 0.72)
 NOW_STEPS_S = (1, 2, 5, 10, 15, 30, 60)  # each divides a minute, so whole minutes are drawn exactly
 X_TITLE = "minutes from infusion start"
 
@@ -103,6 +111,9 @@ class TrendChart(QWidget):
         layout.addWidget(self.plot_widget, 1)
         for panel in self.panels.values():
             panel.view_box.sigRangeChangedManually.connect(self._user_moved_view)
+            panel.view_box.sigResized.connect(self._place_threshold_labels)
+        self.view_box.sigXRangeChanged.connect(self._place_threshold_labels)
+        self.view_box.sigResized.connect(self._place_region_labels)  # whether a phase name fits
         self.apply_theme(theme)
 
     # -- construction (once) -------------------------------------------------------------
@@ -216,21 +227,32 @@ class TrendChart(QWidget):
         return replace(spans, now=now_s / 60.0)
 
     def set_thresholds(self, lines: Sequence[tuple[float, str] | tuple[float, str, str]]) -> None:
-        """Horizontal lines at alarm thresholds, e.g. [(160, "SBP 160"), (90, "SpO2 90", "spo2")];
-        a line without a panel is in the main one."""
+        """Horizontal lines at alarm thresholds, e.g. [(160, "SBP"), (90, "SpO2", "spo2")], labelled
+        "SBP 160" (one label for lines at one value); a line without a panel is in the main one."""
         for line, old in zip(self.thresholds, self._thresholds, strict=True):
             self.panels[old.panel].plot.removeItem(line)
         self._thresholds = [Threshold(float(t[0]), str(t[1]), *t[2:]) for t in lines]
         self.thresholds = []
-        for value, text, panel in self._thresholds:
-            line = pg.InfiniteLine(
-                pos=value, angle=0, movable=False, label=text, labelOpts={"position": 0.995, "anchors": [(1, 1), (1, 1)]}
-            )
+        for value, _, panel in self._thresholds:
+            line = pg.InfiniteLine(pos=value, angle=0, movable=False)
             line.setZValue(-5)
             self.panels[panel].plot.addItem(line)
             self.thresholds.append(line)
+        for key, panel in self.panels.items():
+            panel.label_limits((t.value, t.name) for t in self._thresholds if t.panel == key)
         self._style_lines()
         self._fit_y()
+        self._place_threshold_labels()
+
+    @property
+    def threshold_labels(self) -> list[tuple[str, LimitLabel, pg.TextItem]]:
+        """(panel, label, its item) of every limit label."""
+        return [(key, merged, item) for key, panel in self.panels.items() for merged, item in panel.limit_labels]
+
+    def _place_threshold_labels(self, *_args: object) -> None:
+        right = self.x_range()[1]
+        for panel in self.panels.values():
+            panel.place_limit_labels(right)
 
     def back_to_live(self) -> None:
         """Show the whole session again and follow the present."""
@@ -282,8 +304,9 @@ class TrendChart(QWidget):
             line.setPos(m.minutes)
 
     def _fit_y(self) -> None:
-        for key in self.shown:
-            self.panels[key].fit([t.value for t in self._thresholds if t.panel == key])
+        changed = [self.panels[key].fit([t.value for t in self._thresholds if t.panel == key]) for key in self.shown]
+        if any(changed):
+            self._place_threshold_labels()
 
     @property
     def _y_range(self) -> tuple[float, float]:
@@ -301,13 +324,20 @@ class TrendChart(QWidget):
             self.planned_end.setPos(spans.planned_end)
         self.now_line.setPos(spans.now)
 
-    def _place_region_labels(self) -> None:
+    def _place_region_labels(self, *_args: object) -> None:
+        """Each phase's name at the top left of its shading; one that would run into the next
+        phase's name is left out (at two hours the 5-minute baseline has no room for it)."""
         top = self._y_range[1]
-        left_edge = self.x_range()[0]
-        for phase, region in self.regions.items():
-            if region.isVisible():
-                start = max(region.getRegion()[0], left_edge)
-                self.region_labels[phase].setPos(start, top)
+        left_edge, right_edge = self.x_range()
+        per_pixel = (right_edge - left_edge) / max(1.0, self.view_box.width())
+        placed = [(phase, max(region.getRegion()[0], left_edge)) for phase, region in self.regions.items()
+                  if region.isVisible() and phase in PHASES]
+        placed.sort(key=lambda item: item[1])
+        for i, (phase, start) in enumerate(placed):
+            label = self.region_labels[phase]
+            label.setPos(start, top)
+            width = label.boundingRect().width() * per_pixel
+            label.setVisible(i + 1 == len(placed) or start + width <= placed[i + 1][1])
 
     def _show_x(self, left: float, right: float) -> None:
         if (left, right) != self.x_range():
@@ -352,8 +382,10 @@ class TrendChart(QWidget):
         fill.setAlpha(200)
         for line in self.thresholds:
             line.setPen(pen(t.threshold, 1.5, Qt.PenStyle.DashLine))
-            line.label.setColor(t.threshold)
-            line.label.setFont(font(SIZE_CHART_AXIS))
+        for _, _, item in self.threshold_labels:
+            item.setColor(t.threshold)
+            item.setFont(font(SIZE_CHART_AXIS))
+            item.fill = pg.mkBrush(fill)
         for line in self.markers:
             colour = t.alarm_high if getattr(line, "kind", "") == "alarm" else t.marker_annotation
             line.setPen(pen(colour, 1.5, Qt.PenStyle.DashLine))

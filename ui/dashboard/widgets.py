@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
+from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ui.dashboard.theme import FLASH_HIGH_MS, FLASH_MEDIUM_MS
@@ -63,6 +63,43 @@ def label(text: str = "", size: int = 20, bold: bool = False, name: str = "") ->
     return widget
 
 
+class ElidedLabel(QLabel):
+    """Plain text, one screen line per line of its text, each cut with "…" to the width it is
+    given: never wrapped into a paragraph, never widening the window (issue 14: the alarm bar).
+
+    ``text()`` stays the whole text; :meth:`shown_lines` is what is on screen. The colours
+    are the style sheet's, as for any label.
+    """
+
+    def __init__(self, text: str = "", size: int = 20, bold: bool = False) -> None:
+        super().__init__(text)
+        set_px(self, size, bold)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def shown_lines(self) -> list[str]:
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self.text().split("\n")]
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        self.drawFrame(painter)  # a style sheet's border, as QLabel draws it
+        box = self.contentsRect()
+        line_px = self.fontMetrics().lineSpacing()
+        top = box.top() + max(0, (box.height() - line_px * len(self.text().split("\n"))) // 2)
+        flags = (self.alignment() & Qt.AlignmentFlag.AlignHorizontal_Mask) | Qt.AlignmentFlag.AlignVCenter
+        for i, line in enumerate(self.shown_lines()):
+            self.style().drawItemText(painter, QRect(box.left(), top + i * line_px, box.width(), line_px),
+                                      flags.value, self.palette(), self.isEnabled(), line, self.foregroundRole())
+        painter.end()
+
+
+MAX_PX = 360  # the largest a fitted number is drawn
+
+
 class FitLabel(QLabel):
     """A bold label whose font fills its box, for numbers read from across the room.
 
@@ -73,7 +110,7 @@ class FitLabel(QLabel):
 
     fitted = Signal(int)  # the new pixel size
 
-    def __init__(self, sample: str, max_px: int = 360, min_px: int = 14, fill: float = 0.92) -> None:
+    def __init__(self, sample: str, max_px: int = MAX_PX, min_px: int = 14, fill: float = 0.92) -> None:
         super().__init__("")
         self._sample = sample
         self._max_px = max_px
@@ -101,7 +138,8 @@ class FitLabel(QLabel):
         super().resizeEvent(event)
         self._fit()
 
-    def _fit(self) -> None:
+    def fitted_px(self) -> int:
+        """The size the box allows, whatever the cap."""
         box = self.contentsRect()
         probe = QFont(self.font())
         probe.setPixelSize(100)
@@ -109,7 +147,10 @@ class FitLabel(QLabel):
         width = max(1.0, metrics.horizontalAdvance(self._sample))
         height = max(1.0, metrics.ascent() + metrics.descent() * 0.4)
         scale = min(box.width() * self._fill / width, box.height() * self._fill / height)
-        size = int(max(self._min_px, min(self._max_px, 100 * scale)))
+        return int(max(self._min_px, 100 * scale))
+
+    def _fit(self) -> None:
+        size = max(self._min_px, min(self._max_px, self.fitted_px()))
         if self.font().pixelSize() != size:
             font = QFont(self.font())
             font.setPixelSize(size)

@@ -224,7 +224,7 @@ class DashboardWindow(QMainWindow):
         self.header.set_recording(text, ok)
 
     def set_thresholds(self, lines: Sequence[tuple[float, str] | tuple[float, str, str]]) -> None:
-        """Alarm limit lines on the trend: (value, text[, trend panel])."""
+        """Alarm limit lines on the trend: (value, name ("SBP")[, trend panel]), labelled "SBP 160"."""
         self.chart.set_thresholds(lines)
 
     def show_notice(self, text: str) -> None:

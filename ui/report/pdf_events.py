@@ -19,7 +19,7 @@ def alarms_section(doc: Document, recording: Recording, summary: Summary, words:
     total = sum(counts.values())
     doc.paragraph(
         f"{total} alarm{'s' if total != 1 else ''} raised: {counts.get('high', 0)} high, "
-        f"{counts.get('medium', 0)} medium, {counts.get('low', 0)} low priority."
+        f"{counts.get('medium', 0)} medium, {counts.get('low', 0)} low priority (the highest each reached)."
         if total else "No alarms were raised during this session.",
         font(BODY, bold=True),
     )

@@ -28,6 +28,7 @@ from monitor.parameters import NIBP_PARAMETERS, PARAMETERS, Parameter
 from monitor.review import ActionRecord, AlarmRecord, Recording
 from monitor.review.resample import measured_at, measurements, stale_after_s
 from monitor.trends import GAP_MINUTES
+from ui.limit_labels import LimitLabel, merge_limits
 
 
 
@@ -153,7 +154,7 @@ def limit_segments(recording: Recording) -> list[LimitSegment]:
     """
     start, end = recording.start, recording.end_of_observation()
     events = recording.events(frozenset({"alarm", "action"}))
-    alarms = [e for e in events if isinstance(e, AlarmRecord) and e.direction is not None]
+    alarms = [e for e in events if isinstance(e, AlarmRecord) and e.parameter is not None]  # limit names
     conditions: dict[str, dict[str, AlarmRecord]] = {}  # parameter -> condition -> an event of it
     for event in alarms:
         conditions.setdefault(event.parameter or "", {}).setdefault(event.condition, event)
@@ -179,7 +180,7 @@ def limit_segments(recording: Recording) -> list[LimitSegment]:
             found = _action_change(event, conditions, active, alarms)
             if found is not None:
                 change(*found)
-        elif isinstance(event, AlarmRecord) and event.direction is not None:
+        elif isinstance(event, AlarmRecord) and event.parameter is not None:
             if event.event == "limit_changed":
                 change(event, _float(event.value), _float(event.limit))
             elif event.limit is not None:
@@ -227,32 +228,11 @@ def _segment(event: AlarmRecord, limit: float, since: float, until: float) -> Li
     return LimitSegment(event.condition, Parameter(event.parameter), event.direction or "", limit, since, until)
 
 
-@dataclass(frozen=True, slots=True)
-class LimitLabel:
-    """One label for limit lines at (about) the same value: ``SBP 160`` or ``DBP 110, DBP rise 110/110.5``."""
-
-    value: float  # where the label sits
-    text: str
-    right: float  # minutes: the right end of the latest segment at this value
-
-
 def limit_labels(segments: list[LimitSegment], origin: float) -> list[LimitLabel]:
-    groups: dict[int, list[LimitSegment]] = {}
-    for segment in segments:
-        groups.setdefault(round(segment.limit), []).append(segment)
-    labels = []
-    for _, members in sorted(groups.items()):
-        parts: list[str] = []
-        for name in dict.fromkeys(m.name for m in sorted(members, key=lambda m: m.direction)):
-            values = sorted({m.limit for m in members if m.name == name})
-            parts.append(f"{name} {'/'.join(_number(v) for v in values)}")
-        right = max((m.end - origin) / 60.0 for m in members)
-        labels.append(LimitLabel(max(m.limit for m in members), ", ".join(parts), right))
-    return labels
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
+    """One label per whole limit value (:func:`ui.limit_labels.merge_limits`), names of a value
+    in direction order (``DBP 110, DBP rise 110``)."""
+    ordered = sorted(segments, key=lambda s: s.direction)
+    return merge_limits((s.limit, s.name, (s.end - origin) / 60.0) for s in ordered)
 
 
 def segments_xy(segments: list[LimitSegment], origin: float) -> tuple[np.ndarray, np.ndarray]:
