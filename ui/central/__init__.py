@@ -10,12 +10,18 @@ def run_central_window(station: Station) -> int:
     from PySide6.QtWidgets import QApplication
 
     from ui.central.window import CentralWindow
-    from ui.sound.adapter import SupervisedSound
+    from ui.sound.adapter import DisplayHeartbeat
+    from ui.sound.supervisor import SoundEvent, SoundSupervisor
+
+    def report(event: SoundEvent) -> None:  # the supervisor's threads: the station's AUDIO_UNAVAILABLE
+        if event.kind in ("available", "restored", "unavailable", "failed"):
+            station.on_audio(event.kind in ("available", "restored"), event.text)
 
     app = QApplication.instance() or QApplication([])
-    sound = SupervisedSound()
-    sound.unavailable.connect(lambda text: station.on_audio(False, text))  # the station's AUDIO_UNAVAILABLE
-    sound.restored.connect(lambda: station.on_audio(True))
+    sound = SoundSupervisor(None, report)
+    sound.start()
+    heartbeat = DisplayHeartbeat(sound.heartbeat, app)  # the sound process's display watchdog
+    heartbeat.start()
     window = CentralWindow(station, sound)
     station.start()
     window.resize(1600, 900)
@@ -24,5 +30,6 @@ def run_central_window(station: Station) -> int:
         return app.exec()
     finally:
         window.timer.stop()
+        heartbeat.stop()
         station.stop()
-        sound.close()
+        sound.stop()

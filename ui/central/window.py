@@ -11,6 +11,7 @@ Clicking a chair opens its trend.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
@@ -19,14 +20,20 @@ from central.station import Station
 from ui.central.overview import make_overview
 from ui.central.trend import TrendDialog
 from ui.dashboard.theme import Theme, get_theme, stylesheet
-from ui.sound.adapter import Annunciator
 
 REFRESH_MS = 500
+
+
+class Speaker(Protocol):
+    """The sound process as the window uses it (:class:`ui.sound.supervisor.SoundSupervisor`)."""
+
+    def play(self, priority: object) -> None: ...
+
 STARS = {"high": "***", "medium": "**", "low": "*"}
 
 
 class CentralWindow(QMainWindow):
-    def __init__(self, station: Station, sound: Annunciator, theme: Theme | None = None) -> None:
+    def __init__(self, station: Station, sound: Speaker, theme: Theme | None = None) -> None:
         super().__init__()
         self.station = station
         self.sound = sound
