@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cli.printer import Printer
+from cli.treatment_args import PlanArgumentError, add_treatment_args, plan_request, treatment_profile
 from cli.support import (
     EXIT_USAGE,
     OneLineParser,
@@ -37,7 +38,11 @@ from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
+from monitor.session import Phase, PhaseChange
 from monitor.storage import default_recordings_dir, recording_name
+from monitor.treatment.entry import Field
+from monitor.treatment.profile import TreatmentProfile, load_treatment_profile
+from monitor.treatment.request import PlanRequest
 from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
@@ -65,19 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_args(live, required=False)
     live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
     live.add_argument("--recordings", type=Path, metavar="DIR", help="folder for session recordings")
-    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"), default=40.0,
-                      metavar="M", help="planned infusion length (default 40)")
+    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"), default=None,
+                      metavar="M", help="planned infusion length (default: the treatment profile's, 40)")
     live.add_argument("--theme", choices=("dark", "light"), help="colour theme (default: last used, else dark)")
     live.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                       help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    add_treatment_args(live)
 
     record = commands.add_parser("record", help="record from a monitor without a window")
     _add_connection_args(record, required=True)
+    record.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
     record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
     record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                         help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
+    add_treatment_args(record)
 
     review = commands.add_parser("review", help="review recorded sessions (the library, or one FILE)")
     review.add_argument("file", nargs="?", type=Path, metavar="FILE|FOLDER",
@@ -98,7 +106,8 @@ def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> Non
         "--port", required=required, metavar="URL",
         help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO",
     )
-    parser.add_argument("--protocol", choices=registry.protocol_names(), required=required, default=None)
+    parser.add_argument("--protocol", choices=registry.protocol_names(), default=None,
+                        help="the monitor's protocol" + (" (required, except datex for sim:SCENARIO)" if required else ""))
     parser.add_argument("--speed", type=speed_factor, default=1.0, help="run the clock X times faster")
 
 
@@ -208,6 +217,7 @@ def recording_metadata(config: BedConfig, started_at: datetime) -> dict[str, str
         "clock_speed": f"{config.clock.speed:g}",
         "planned_infusion_s": f"{config.planned_infusion_s:g}",
         "alarm_profile": config.profile.name,
+        "treatment_profile": (config.treatment_profile or load_treatment_profile()).name,
     }
 
 
@@ -233,16 +243,50 @@ def load_alarm_profile(name_or_path: str) -> Profile:
 def run_record(args: argparse.Namespace) -> int:
     _check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
-    config = BedConfig("bed", args.port, args.protocol, ScaledClock(args.speed), profile, recording_file=args.out)
+    protocol = _record_protocol(args)
+    plan_profile, plan = _treatment_plan(args)
+    config = BedConfig("bed", args.port, protocol, ScaledClock(args.speed), profile, patient_id=args.patient,
+                       recording_file=args.out, treatment_profile=plan_profile, treatment_plan=plan,
+                       **_planned(plan_profile, plan))
     stop = stop_on_signals()
     bed = build_bed(config, wait_for_port=True, recording_required=True)
     try:
         bed.subscribe(Printer(sys.stdout, args.jsonl, config.clock.now, on_closed=stop.set))
+        bed.subscribe(lambda event: stop.set() if _session_ended(event) else None)  # e.g. the discharge sign-off
         bed.start()
         _wait_for_end(config.clock, stop, args.duration)
     finally:
         bed.stop("ended normally")
     return 0
+
+
+def _record_protocol(args: argparse.Namespace) -> str:
+    """The in-process simulator speaks datex unless told otherwise; a real monitor must be named."""
+    if args.protocol is not None:
+        return args.protocol
+    if is_simulator_url(args.port):
+        return "datex"
+    raise CommandError(f"Give the monitor's protocol for {args.port}: --protocol "
+                       f"{'|'.join(registry.protocol_names())}.")
+
+
+def _treatment_plan(args: argparse.Namespace, infusion_min: float | None = None):
+    """The treatment profile and the plan given with --weight (None without), refused in one line."""
+    try:
+        profile = treatment_profile(args)
+        return profile, plan_request(args, profile, infusion_min)
+    except PlanArgumentError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _planned(profile: TreatmentProfile, plan: PlanRequest | None, minutes: float | None = None) -> dict[str, float]:
+    """The session's planned infusion length: the plan's time, else ``minutes``, else the profile's."""
+    chosen = (plan.infusion_min if plan is not None else None) or minutes or profile.default(Field.INFUSION_TIME)
+    return {"planned_infusion_s": chosen * 60.0} if chosen else {}
+
+
+def _session_ended(event: object) -> bool:
+    return isinstance(event, PhaseChange) and event.phase is Phase.ENDED
 
 
 def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
@@ -286,6 +330,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_live(args: argparse.Namespace) -> int:
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
+    plan_profile, plan = _treatment_plan(args, args.planned_minutes)
     folder = args.recordings or default_recordings_dir()
     _check_folder(folder)
     from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
@@ -295,8 +340,8 @@ def run_live(args: argparse.Namespace) -> int:
     def open_bed(port: str, protocol: str) -> Bed:
         """For the window: the port given, or the one the nurse chose in the connection dialog."""
         return build_bed(BedConfig(
-            "bed", port, protocol, clock, profile, patient_id=args.patient,
-            planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
+            "bed", port, protocol, clock, profile, patient_id=args.patient, recordings_folder=folder,
+            treatment_profile=plan_profile, treatment_plan=plan, **_planned(plan_profile, plan, args.planned_minutes),
         ))
 
     bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks

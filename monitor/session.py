@@ -397,8 +397,8 @@ class InfusionSession:
             "annotation": lambda: self.annotate(event.text, kind="free"),
         }
         command = commands.get(event.kind)
-        if command is None:
-            log.warning("scenario event kind %r at %.0f s unknown; ignored", event.kind, event.at_s)
+        if command is None:  # the scenario file's kinds are checked when it is loaded: another part's event
+            log.debug("scenario event kind %r at %.0f s is not the session's; ignored", event.kind, event.at_s)
             return None
         try:
             return command()
