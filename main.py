@@ -90,9 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     review = commands.add_parser("review", help="review recorded sessions (the library, or one FILE)")
     review.add_argument("file", nargs="?", type=Path, metavar="FILE|FOLDER",
                         help="a recording to open, or a folder of recordings (default: the recordings folder)")
+    review.add_argument("--patient", metavar="ID", help="open the treatment series of patient ID "
+                        "(from FOLDER; default: this folder and the recordings folder)")
 
     export = commands.add_parser("export", help="export a recorded session to CSV, EDF+ or a PDF report")
-    export.add_argument("file", type=Path, metavar="FILE", help="a session recording (.irm.sqlite)")
+    export.add_argument("file", nargs="?", type=Path, metavar="FILE",
+                        help="a session recording (.irm.sqlite); with --series, a folder of recordings")
+    export.add_argument("--series", metavar="ID", help="export patient ID's treatment series (csv or pdf) "
+                        "from FILE's folder (default: this folder and the recordings folder)")
     export.add_argument("--format", required=True, choices=("csv", "edf", "pdf"))
     export.add_argument("--out", required=True, type=Path, metavar="PATH", help="new file, or an existing folder")
     export.add_argument("--events", action="store_true", help="CSV only: also write alarms, notes and phases")
@@ -297,7 +302,21 @@ def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None)
         clock.wait(stop, duration_s)
 
 
+def series_folders(folder: Path | None) -> list[Path]:
+    """Where a patient's sessions are looked for: the folder given, else the current folder (where
+    ``record --out`` writes) and the recordings folder (where the dashboard records)."""
+    if folder is not None:
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder; give the folder that holds the patient's recordings.")
+        return [folder]
+    return [Path.cwd(), default_recordings_dir()]
+
+
 def run_review(args: argparse.Namespace) -> int:
+    if args.patient is not None:
+        from ui.review.series_window import run_series  # Qt is loaded only for the window
+
+        return run_series(series_folders(args.file), args.patient)
     if args.file is not None and not args.file.is_dir():
         _check_recording(args.file)
     from ui.review import run_review as open_review  # Qt is loaded only for the window
@@ -317,10 +336,15 @@ def _check_recording(path: Path) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from ui.report import ExportError, export  # the PDF report is painted with Qt, loaded only for a PDF
+    from ui.report import ExportError, export, export_series  # Qt (the PDFs) is loaded only for a PDF
 
     try:
-        written = export(args.file, args.format, args.out, events=args.events)
+        if args.series is not None:
+            written = [export_series(series_folders(args.file), args.series, args.format, args.out)]
+        elif args.file is None:
+            raise CommandError("Give the recording to export, or --series ID for a patient's treatment series.")
+        else:
+            written = export(args.file, args.format, args.out, events=args.events)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
     for path in written:
