@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from monitor.bed_controls import _Bed, _Part
-from monitor.core import MonitoringCore
+from monitor.core import MonitoringCore, OperatorAction
 from monitor.session import BY_NURSE
 from monitor.treatment.checks import Check
 from monitor.treatment.dose import DoseInputs, PlanConfirmed, PlanReview
@@ -71,6 +71,12 @@ class BedTreatment(_Part):
                      items: Sequence[int] = ()) -> Check:
         with self._command():
             return self._treatment.record_check(kind, by, score, items)
+
+    def started_without_plan(self, by: str = BY_NURSE) -> None:
+        """The nurse started the infusion without confirming a plan: an operator action in the record."""
+        with self._command():
+            self._core.record(OperatorAction(self._bed.clock.now(), "infusion_started_without_dose_plan",
+                                             {"by": by or BY_NURSE}))
 
     def sign_off(self, by: str = BY_NURSE, reason: str = "") -> SignOff:
         """Discharge: ends the session (the phase change reaches the listeners after the sign-off)."""

@@ -44,6 +44,7 @@ from ui.dashboard.chart_panels import (
     font,
     legend_html,
     make_panels,
+    marker_colour,
     pen,
 )
 from ui.dashboard.shortcuts import SHORTCUTS, with_key
@@ -51,7 +52,7 @@ from ui.dashboard.spans import Spans
 from ui.dashboard.theme import SIZE_CHART_AXIS, SIZE_HEADER_SMALL, Theme
 from ui.dashboard.widgets import label
 
-MARKER_KINDS = frozenset({"alarm", "annotation"})  # phase changes are drawn as shading
+MARKER_KINDS = frozenset({"alarm", "annotation", "check", "rate"})  # phase changes are drawn as shading
 MAX_DRAWN_MARKERS = 200  # the newest; a chart with more lines than this says nothing
 MARKER_LABEL_HEIGHTS = (0.97, 0.89, 0.81)  # consecutive marker labels step down so they do not overlap
 NOW_STEPS_S = (1, 2, 5, 10, 15, 30, 60)  # each divides a minute, so whole minutes are drawn exactly
@@ -355,8 +356,8 @@ class TrendChart(QWidget):
             line.label.setColor(t.threshold)
             line.label.setFont(font(SIZE_CHART_AXIS))
         for line in self.markers:
-            colour = t.alarm_high if getattr(line, "kind", "") == "alarm" else t.marker_annotation
-            line.setPen(pen(colour, 1.5, Qt.PenStyle.DashLine))
+            colour = marker_colour(t, getattr(line, "kind", ""))
+            line.setPen(pen(colour, 1.5, Qt.PenStyle.DotLine if colour == t.marker_treatment else Qt.PenStyle.DashLine))
             line.label.setColor(colour)
             line.label.setFont(font(SIZE_CHART_AXIS, bold=True))
             line.label.fill = pg.mkBrush(fill)
