@@ -65,10 +65,14 @@ def discharge_lines(view: TreatmentView, now: datetime) -> tuple[str, list[tuple
     missing = [(_short(c.id, c.text), c.text) for c in status.criteria if not c.met and c.id != SIGN_OFF]
     if status.ready:
         return "READY FOR DISCHARGE", [("Sign off to end the session (F12).", "")]
-    if status.earliest is None:
+    # the earliest moment the criteria that run on time allow; the others (a check, an alarm
+    # to end) say what they wait for in their own line
+    known = [c.earliest for c in status.criteria if not c.met and c.id != SIGN_OFF and c.earliest is not None]
+    if not known:
         return "Not ready for discharge", missing
-    minutes = max(0, math.ceil((status.earliest - now).total_seconds() / 60.0))
-    return f"Not ready \u00b7 earliest {clock(status.earliest)} (in {minutes} min)", missing
+    earliest = max(known)
+    minutes = max(0, math.ceil((earliest - now).total_seconds() / 60.0))
+    return f"Not ready \u00b7 earliest {clock(earliest)} (in {minutes} min)", missing
 
 
 def discharge_header(view: TreatmentView, now: datetime) -> str:
