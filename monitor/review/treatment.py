@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from monitor.review.events import AnnotationRecord, number_text, utc
 from monitor.treatment.checks import Check
@@ -21,8 +22,13 @@ from monitor.treatment.infusion import RateChange, infused_ml
 from monitor.treatment.scales import SCALES, SIDE_EFFECT, side_effect_for_note
 from monitor.treatment.signoff import READY, CriterionChange, SignOff
 
-if TYPE_CHECKING:
-    from monitor.review.reader import Recording
+
+class Recording(Protocol):
+    """What is read of a :class:`monitor.review.reader.Recording` (a protocol: the reader merges
+    these events into its own, so the two modules must not import each other)."""
+
+    def optional_rows(self, table: str, columns: str) -> list[tuple]: ...
+    def events(self, categories: frozenset[str] | None = None) -> Sequence[object]: ...
 
 
 def _json_list(text: str) -> tuple:
