@@ -91,7 +91,7 @@ class SeriesWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.chart)
-        split.setSizes([300, 500])
+        split.setSizes([220, 680])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 8, 10, 8)
@@ -133,6 +133,7 @@ class SeriesWindow(QMainWindow):
                           symbolBrush=_line_colour(self.theme, index), name=f"{line.name} ({line.unit})")
             plot.setLabel("bottom", "session")
             plots.append(plot)
+        self.chart.ci.layout.setRowStretchFactor(0, 2)  # blood pressure and heart rate: the most lines
         return plots
 
     def open_session(self, row: int) -> ReviewWindow | None:
