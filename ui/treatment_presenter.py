@@ -23,7 +23,8 @@ from monitor.treatment.scales import DISSOCIATION, SEDATION
 from ui.dashboard.plan_dialog import CONFIRM, START_WITHOUT_PLAN
 from ui.dashboard.theme import get_theme
 from ui.dashboard.treatment_dialogs import TreatmentDialogs
-from ui.dashboard.treatment_panel import TREATMENT_KEYS, TreatmentPanel
+from ui.dashboard.shortcuts import key
+from ui.dashboard.treatment_panel import TreatmentPanel
 from ui.dashboard.treatment_text import (
     NO_PLAN,
     check_label,
@@ -65,9 +66,8 @@ class TreatmentPresenter(QObject):
         window.refreshed.connect(self.refresh)
         window.theme_toggled.connect(lambda name: self.panel.apply_theme(get_theme(name)))
         self.shortcuts = {
-            "dose_plan": QShortcut(QKeySequence(TREATMENT_KEYS["dose_plan"][0]), window,
-                                   lambda: self.edit_plan(starting=False)),
-            "sign_off": QShortcut(QKeySequence(TREATMENT_KEYS["sign_off"][0]), window, self.sign_off),
+            "dose_plan": QShortcut(QKeySequence(key("dose_plan")), window, lambda: self.edit_plan(starting=False)),
+            "sign_off": QShortcut(QKeySequence(key("sign_off")), window, self.sign_off),
         }
         self.panel.entry.setFocus()
         self.refresh()

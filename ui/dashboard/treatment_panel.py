@@ -20,14 +20,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout
 
 from monitor.treatment.scales import CHECK_KEYS, DISSOCIATION, SEDATION, SIDE_EFFECTS, Scale
+from ui.dashboard.shortcuts import with_key
 from ui.dashboard.theme import SIZE_HEADER_SMALL, Theme
 from ui.dashboard.widgets import label
 
 SIZE_REMINDER = 22
 SIZE_DISCHARGE = 26
 SIZE_MISSING = 17
-TREATMENT_KEYS = {"dose_plan": ("F10", "Dose plan (confirm before the start)"),
-                  "sign_off": ("F12", "Discharge sign-off (ends the session)")}
 SIDE_EFFECT_KEYS = {e.key: e for e in SIDE_EFFECTS if e.key}
 
 
@@ -62,7 +61,7 @@ class TreatmentPanel(QFrame):
             button.setToolTip(f"Side effect: {effect.label} (key {key})")
             button.clicked.connect(lambda _=False, k=key: self.keys_entered.emit(k))
             self.side_effects.append(button)
-        self.plan = QPushButton(f"Dose plan\u2026   {TREATMENT_KEYS['dose_plan'][0]}")
+        self.plan = QPushButton(with_key("Dose plan\u2026", "dose_plan"))
         self.rate = QPushButton("Pump rate\u2026")
         self.rate.setToolTip("The pump now runs at another rate (recorded with the time)")
         self.pause = QPushButton("Pump paused")
@@ -71,7 +70,7 @@ class TreatmentPanel(QFrame):
         self.discharge.setWordWrap(True)
         self.missing = label("", SIZE_MISSING)
         self.missing.setWordWrap(True)
-        self.sign_off = QPushButton(f"Discharge sign-off\u2026   {TREATMENT_KEYS['sign_off'][0]}", objectName="primary")
+        self.sign_off = QPushButton(with_key("Discharge sign-off\u2026", "sign_off"), objectName="primary")
         for button in (*self.side_effects, self.plan, self.rate, self.pause, self.sign_off):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # typing goes on in the check entry
         self.plan.clicked.connect(self.plan_requested)

@@ -11,6 +11,7 @@ import math
 import re
 from datetime import datetime
 
+from monitor.review.treatment import CheckRecord, RateRecord
 from monitor.treatment.checks import Check, ReminderState
 from monitor.treatment.discharge import NO_ALARM as ALARMS
 from monitor.treatment.discharge import OBSERVATION, SIGN_OFF
@@ -98,17 +99,17 @@ def _short(criterion: str, text: str) -> str:
     return f"{head}: {state}" if state else head
 
 
-def check_label(check: Check) -> str:
-    """The trend marker's text: ``S4``, ``D3``, ``Nausea``."""
+def check_label(check: Check | CheckRecord) -> str:
+    """The trend marker's text: ``S4``, ``D3``, ``Nausea`` (live, and in review)."""
     if check.kind == SEDATION:
-        return f"S{check.score}"
+        return f"S{int(check.score)}"
     if check.kind == DISSOCIATION:
-        return f"D{check.score}"
+        return f"D{int(check.score)}"
     effect = SIDE_EFFECT_BY_ID.get(check.scale)
     return (effect.label if effect else check.scale).split(" (")[0] + ("" if check.score else " resolved")
 
 
-def rate_label(change: RateChange) -> str:
+def rate_label(change: RateChange | RateRecord) -> str:
     return "Pump paused" if change.rate_ml_per_h == 0 else f"Pump {amount_text(change.rate_ml_per_h)} mL/h"
 
 
