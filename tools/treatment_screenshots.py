@@ -13,10 +13,8 @@ treatment presenter are the dashboard's own (``ui.app`` wires the same ones). Wr
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from devices.simulator.scenario import ScenarioRun, load_scenario  # noqa: E402
 from monitor.alarms import load_profile  # noqa: E402
@@ -33,7 +30,7 @@ from monitor.clock import ManualClock  # noqa: E402
 from monitor.latest import LatestValues  # noqa: E402
 from monitor.readings import LinkEvent, LinkState  # noqa: E402
 from monitor.trends import TrendStore  # noqa: E402
-from tools.screenshots import PORT, START, STEP_S, readings  # noqa: E402
+from tools.screenshots import PORT, START, STEP_S, readings, run_tool, shoot  # noqa: E402
 from ui.alarm_presenter import AlarmPresenter  # noqa: E402
 from ui.dashboard.window import DashboardWindow  # noqa: E402
 from ui.treatment_presenter import TreatmentPresenter  # noqa: E402
@@ -87,37 +84,16 @@ def build(theme: str, settings: QSettings, until_s: int) -> DashboardWindow:
 
 
 def render(theme: str, out: Path, size: tuple[int, int], settings: QSettings) -> list[Path]:
-    paths = []
-    for name, until_s in SHOTS.items():
-        window = build(theme, settings, until_s)
-        window.resize(*size)
-        window.show()
-        app = QApplication.instance()
-        for _ in range(3):
-            app.processEvents()
-            window.refresh()
-        path = out / f"{name}{'' if theme == 'dark' else '-light'}.png"
-        window.grab().save(str(path))
-        window.close()
-        paths.append(path)
-    return paths
+    return [shoot(build(theme, settings, until_s), size, out / f"{name}{'' if theme == 'dark' else '-light'}.png")
+            for name, until_s in SHOTS.items()]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--size", default="1920x1080", help="window size, WIDTHxHEIGHT")
-    parser.add_argument("--theme", choices=("dark", "light"), default="dark")
-    args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "dashboard.ini"), QSettings.Format.IniFormat)
-        for path in render(args.theme, args.out, (width, height), settings):
-            print(path)
-    del app
-    return 0
+    return run_tool(
+        __doc__.splitlines()[0], argv,
+        lambda parser: parser.add_argument("--theme", choices=("dark", "light"), default="dark"),
+        lambda args, size, settings: render(args.theme, args.out, size, settings),
+    )
 
 
 if __name__ == "__main__":

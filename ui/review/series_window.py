@@ -21,12 +21,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMainWindow,
-    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from monitor.export.common import ExportError
@@ -39,7 +37,7 @@ from ui.dashboard.widgets import label
 from ui.report import export_series
 from ui.report.series_pdf import COLUMNS, GROUPS, PALETTE, row_cells
 from ui.review.dialogs import SaveDialog, ask_save_path, documents_folder, show_message
-from ui.review.review_window import _REVIEW_STYLE, ReviewWindow, open_review
+from ui.review.review_window import _REVIEW_STYLE, ReviewWindow, column, export_buttons, open_review
 
 EXIT_NO_SERIES = 2
 
@@ -67,37 +65,28 @@ class SeriesWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         for row, session in enumerate(series.rows):
-            for column, text in enumerate(row_cells(row + 1, session)):
+            for cell, text in enumerate(row_cells(row + 1, session)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(session.path))
-                self.table.setItem(row, column, item)
+                self.table.setItem(row, cell, item)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda index: self.open_session(index.row()))
         self.chart = pg.GraphicsLayoutWidget()
         self.chart.setBackground(self.theme.chart_background)
         self.plots = self._draw()
-        self.export_buttons = {}
         bar = QHBoxLayout()
         titles = QVBoxLayout()
         titles.addWidget(heading)
         titles.addWidget(note)
         bar.addLayout(titles, 1)
-        for fmt in ("pdf", "csv"):
-            button = QPushButton(f"Export {fmt.upper()}\u2026")
-            button.clicked.connect(lambda _=False, f=fmt: self.export_as(f))
-            bar.addWidget(button)
-            self.export_buttons[fmt] = button
+        self.export_buttons = export_buttons(bar, {f: f"Export {f.upper()}\u2026" for f in ("pdf", "csv")},
+                                             "the treatment series", self.export_as)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.chart)
         split.setSizes([220, 680])
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(10, 8, 10, 8)
-        layout.addLayout(bar)
-        layout.addWidget(split, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(column(bar, split, (10, 8, 10, 8)))
         self.setStyleSheet(stylesheet(self.theme) + _REVIEW_STYLE.format(t=self.theme)
                            + "QTableWidget { font-size: 16px; }")
         font = self.font()
