@@ -82,3 +82,29 @@ def test_a_plan_from_the_command_line_takes_precedence_over_the_scenarios(tmp_pa
     with open_recording(path) as recording:
         plans = read_treatment(recording).plans
     assert [(p.total_mg, p.by) for p in plans] == [(35, "command line")]  # 70 kg x 0.5 mg/kg
+
+
+def test_the_treatment_is_in_the_events_csv_and_the_edf_annotations(tmp_path):
+    import csv
+
+    import pyedflib
+
+    from monitor.export import export
+
+    _, path = run_session(tmp_path, until_s=3100)  # the plan, checks, nausea, the first criteria
+    [readings, events] = export(path, "csv", tmp_path, events=True)
+    with open(events, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["type"] == "treatment"]
+    assert (rows[0]["name"], rows[0]["event"], rows[0]["value"]) == ("plan", "confirmed", "40")
+    checks = [(r["event"], r["value"]) for r in rows if r["name"] == "check"]
+    assert checks[:5] == [("sedation", "5"), ("dissociation", "0"), ("sedation", "5"), ("dissociation", "2"),
+                          ("side_effect", "1")]  # S5, D0, S5, D2, N: the scenario's first five
+    assert ("discharge", "sedation:met") in [(r["name"], r["event"]) for r in rows]
+    [edf] = export(path, "edf", tmp_path / "s.edf")
+    reader = pyedflib.EdfReader(str(edf))
+    try:
+        _, _, texts = reader.readAnnotations()
+    finally:
+        reader.close()
+    assert "Sedation MOAA/S 4 (Lethargic)" in texts and "Side effect: Nausea" in texts
+    assert any(t.startswith("Treatment plan confirmed by scenario: 40 mg") for t in texts)
