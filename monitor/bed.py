@@ -4,8 +4,10 @@ Why one object: a room of chairs or a central station runs several beds in one
 process, each fully independent, and every front end (``record``, the
 dashboard, later ones) must get exactly the same alarms and the same recording.
 So a bed owns its driver, its session model, its alarm engine (with the
-:class:`ArrivalClock`), its recorder if it has one, the scenario run of a
-simulated monitor, and the stream of events views subscribe to. ``main.py``
+:class:`ArrivalClock`), its treatment record (dose, checks, discharge:
+:class:`~monitor.treatment.treatment.Treatment`, fed every reading and ticked with
+the engine), its recorder if it has one, the scenario run of a simulated monitor,
+and the stream of events views subscribe to. ``main.py``
 builds beds; nothing else does.
 
 Threads, and why:
@@ -19,7 +21,7 @@ Threads, and why:
   engine about every :data:`TICK_S` of clock time. So alarms are judged when a
   reading arrives, off the GUI thread, for ``record`` and the dashboard alike, and
   a stalled window loses no alarm.
-- Any thread may read the bed's state (:attr:`Bed.session`, :attr:`Bed.alarms`:
+- Any thread may read the bed's state (:attr:`Bed.session`, :attr:`Bed.alarms`, :attr:`Bed.treatment`:
   immutable values) and give it commands, which raise the same errors the
   session model and the engine raise. Every event a command causes is handed to
   the listeners by the bed: no caller has to keep anything.
