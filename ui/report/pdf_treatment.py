@@ -49,7 +49,7 @@ def _dose(doc: Document, recording: Recording, record: TreatmentRecord, words: W
         start, stop = recording.phase_start("infusion"), recording.phase_start("recovery")
         given = record.delivered_mg(start, stop)
         if given is not None and start is not None and stop is not None:
-            doc.paragraph(f"Given by the logged pump rates: {amount_text(given)} mg in "
+            doc.paragraph(f"Given by the logged pump rates: {given:.1f} mg in "
                           f"{duration_text(stop - start)} (the pump's own record is the authority).",
                           font(BODY), DIM)
     if record.rate_changes:
