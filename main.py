@@ -29,6 +29,7 @@ from cli.settings import SettingLocked, Settings, load_settings
 from cli.settings import report as report_settings
 from cli.settings_command import add_settings_parser, run_settings
 from cli.settings_keys import MAX_PLANNED_MINUTES
+from cli.treatment_args import PlanArgumentError, add_treatment_args, plan_request, treatment_profile
 from cli.support import (
     EXIT_USAGE,
     OneLineParser,
@@ -49,12 +50,15 @@ from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
-from monitor.storage import recording_name
+from monitor.session import Phase, PhaseChange
+from monitor.storage import default_recordings_dir, recording_name
+from monitor.treatment.entry import Field
+from monitor.treatment.profile import TreatmentProfile, load_treatment_profile
+from monitor.treatment.request import PlanRequest
 from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
-PLANNED_MINUTES = 40.0  # as the treatment profile ketamine-iv's infusion time
 PROFILE_HELP = f"alarm profile: a built-in name or a TOML file (default: the settings, else {DEFAULT_PROFILE})"
 
 
@@ -81,19 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--recordings", type=Path, metavar="DIR",
                       help="folder for session recordings (default: the settings, else the user data folder)")
     live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"),
-                      metavar="M", help="planned infusion length (default: the settings, else 40)")
+                      metavar="M", help="planned infusion length (default: the settings, else the treatment profile's, 40)")
     live.add_argument("--theme", choices=("dark", "light"),
                       help="colour theme (default: the settings, else last used, else dark)")
     live.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
     add_publish_options(live)
+    add_treatment_args(live)
 
     record = commands.add_parser("record", help="record from a monitor without a window")
     _add_connection_args(record, required=True)
+    record.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
     record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
     record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     record.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
     add_publish_options(record)
+    add_treatment_args(record)
 
     central = commands.add_parser("central", help="the central station: every chair of the site, from the broker")
     add_central_options(central)
@@ -102,9 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     review = commands.add_parser("review", help="review recorded sessions (the library, or one FILE)")
     review.add_argument("file", nargs="?", type=Path, metavar="FILE|FOLDER",
                         help="a recording to open, or a folder of recordings (default: the recordings folder)")
+    review.add_argument("--patient", metavar="ID", help="open the treatment series of patient ID "
+                        "(from FOLDER; default: this folder and the recordings folder)")
 
     export = commands.add_parser("export", help="export a recorded session to CSV, EDF+ or a PDF report")
-    export.add_argument("file", type=Path, metavar="FILE", help="a session recording (.irm.sqlite)")
+    export.add_argument("file", nargs="?", type=Path, metavar="FILE",
+                        help="a session recording (.irm.sqlite); with --series, a folder of recordings")
+    export.add_argument("--series", metavar="ID", help="export patient ID's treatment series (csv or pdf) "
+                        "from FILE's folder (default: this folder and the recordings folder)")
     export.add_argument("--format", required=True, choices=("csv", "edf", "pdf"))
     export.add_argument("--out", required=True, type=Path, metavar="PATH", help="new file, or an existing folder")
     export.add_argument("--events", action="store_true", help="CSV only: also write alarms, notes and phases")
@@ -119,7 +131,8 @@ def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> Non
         "--port", required=required, metavar="URL",
         help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO",
     )
-    parser.add_argument("--protocol", choices=registry.protocol_names(), required=required, default=None)
+    parser.add_argument("--protocol", choices=registry.protocol_names(), default=None,
+                        help="the monitor's protocol" + (" (required, except datex for sim:SCENARIO)" if required else ""))
     parser.add_argument("--speed", type=speed_factor, default=1.0, help="run the clock X times faster")
 
 
@@ -229,6 +242,7 @@ def recording_metadata(config: BedConfig, started_at: datetime) -> dict[str, str
         "clock_speed": f"{config.clock.speed:g}",
         "planned_infusion_s": f"{config.planned_infusion_s:g}",
         "alarm_profile": config.profile.name,
+        "treatment_profile": (config.treatment_profile or load_treatment_profile()).name,
     }
 
 
@@ -254,14 +268,18 @@ def load_alarm_profile(name_or_path: str) -> Profile:
 def run_record(args: argparse.Namespace) -> int:
     _check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
+    protocol = _record_protocol(args)
+    plan_profile, plan = _treatment_plan(args)
     to = publishing(args)
-    config = BedConfig(args.bed or "bed", args.port, args.protocol, ScaledClock(args.speed), profile,
-                       recording_file=args.out)
+    config = BedConfig(args.bed or "bed", args.port, protocol, ScaledClock(args.speed), profile,
+                       patient_id=args.patient, recording_file=args.out, treatment_profile=plan_profile,
+                       treatment_plan=plan, **_planned(plan_profile, plan))
     stop = stop_on_signals()
     bed = build_bed(config, wait_for_port=True, recording_required=True)
     publisher = None
     try:
         bed.subscribe(Printer(sys.stdout, args.jsonl, config.clock.now, on_closed=stop.set))
+        bed.subscribe(lambda event: stop.set() if _session_ended(event) else None)  # e.g. the discharge sign-off
         publisher = publish(bed, to)
         bed.start()
         _wait_for_end(config.clock, stop, args.duration)
@@ -313,6 +331,35 @@ def run_central(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_protocol(args: argparse.Namespace) -> str:
+    """The in-process simulator speaks datex unless told otherwise; a real monitor must be named."""
+    if args.protocol is not None:
+        return args.protocol
+    if is_simulator_url(args.port):
+        return "datex"
+    raise CommandError(f"Give the monitor's protocol for {args.port}: --protocol "
+                       f"{'|'.join(registry.protocol_names())}.")
+
+
+def _treatment_plan(args: argparse.Namespace, infusion_min: float | None = None):
+    """The treatment profile and the plan given with --weight (None without), refused in one line."""
+    try:
+        profile = treatment_profile(args)
+        return profile, plan_request(args, profile, infusion_min)
+    except PlanArgumentError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _planned(profile: TreatmentProfile, plan: PlanRequest | None, minutes: float | None = None) -> dict[str, float]:
+    """The session's planned infusion length: the plan's time, else ``minutes``, else the profile's."""
+    chosen = (plan.infusion_min if plan is not None else None) or minutes or profile.default(Field.INFUSION_TIME)
+    return {"planned_infusion_s": chosen * 60.0} if chosen else {}
+
+
+def _session_ended(event: object) -> bool:
+    return isinstance(event, PhaseChange) and event.phase is Phase.ENDED
+
+
 def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
     """Until ``duration_s`` of the monitor's clock has passed, or SIGTERM, SIGINT or SIGHUP."""
     if duration_s is None:
@@ -321,7 +368,21 @@ def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None)
         clock.wait(stop, duration_s)
 
 
+def series_folders(folder: Path | None, recordings: Path | None = None) -> list[Path]:
+    """Where a patient's sessions are looked for: the folder given, else the current folder (where
+    ``record --out`` writes) and the recordings folder (where the dashboard records)."""
+    if folder is not None:
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder; give the folder that holds the patient's recordings.")
+        return [folder]
+    return [Path.cwd(), recordings or default_recordings_dir()]
+
+
 def run_review(args: argparse.Namespace, settings: Settings) -> int:
+    if args.patient is not None:
+        from ui.review.series_window import run_series  # Qt is loaded only for the window
+
+        return run_series(series_folders(args.file, settings.value("recordings")), args.patient)
     if args.file is not None and not args.file.is_dir():
         _check_recording(args.file)
     from ui.review import run_review as open_review  # Qt is loaded only for the window
@@ -341,10 +402,15 @@ def _check_recording(path: Path) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from ui.report import ExportError, export  # the PDF report is painted with Qt, loaded only for a PDF
+    from ui.report import ExportError, export, export_series  # Qt (the PDFs) is loaded only for a PDF
 
     try:
-        written = export(args.file, args.format, args.out, events=args.events)
+        if args.series is not None:
+            written = [export_series(series_folders(args.file), args.series, args.format, args.out)]
+        elif args.file is None:
+            raise CommandError("Give the recording to export, or --series ID for a patient's treatment series.")
+        else:
+            written = export(args.file, args.format, args.out, events=args.events)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
     for path in written:
@@ -354,8 +420,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_live(args: argparse.Namespace, settings: Settings) -> int:
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
+    plan_profile, plan = _treatment_plan(args, args.planned_minutes)
     to = publishing(args)
-    folder = args.recordings
+    folder = args.recordings or default_recordings_dir()
     _check_folder(folder)
     from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
     from ui.presets import Preset
@@ -367,8 +434,8 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
     def open_bed(port: str, protocol: str) -> Bed:
         """For the window: the port given, or the one the nurse chose in the connection dialog."""
         bed = build_bed(BedConfig(
-            args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient,
-            planned_infusion_s=(args.planned_minutes or PLANNED_MINUTES) * 60, recordings_folder=folder,
+            args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient, recordings_folder=folder,
+            treatment_profile=plan_profile, treatment_plan=plan, **_planned(plan_profile, plan, args.planned_minutes),
         ))
         publishers.append(publish(bed, to))
         return bed

@@ -13,11 +13,12 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO
 
 from monitor.core import RecordingStatus
 from monitor.event_json import event_to_json as as_json
+from monitor.event_json import TREATMENT_TYPES
 from monitor.event_json import json_number as _number
 from monitor.readings import DeviceStatus, LinkEvent, Reading
 
@@ -34,7 +35,9 @@ def as_text(event: object, received_at: datetime) -> str:
         return f"{event.at.strftime('%H:%M:%S')}  link: {event.state.value}: {event.message}"
     if isinstance(event, DeviceStatus):
         return f"{stamp}  device: {', '.join(event.conditions) or 'normal'}"
-    data = event.as_json()
+    data = as_json(event, received_at)
+    if "text" in data and data["type"] in TREATMENT_TYPES.values():  # the treatment's own sentence
+        return f"{stamp}  {data['type']}: {data['text']}"
     details = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("type", "time") and v not in (None, ""))
     return f"{stamp}  {data['type']}: {details}"
 

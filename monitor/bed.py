@@ -4,8 +4,10 @@ Why one object: a room of chairs or a central station runs several beds in one
 process, each fully independent, and every front end (``record``, the
 dashboard, later ones) must get exactly the same alarms and the same recording.
 So a bed owns its driver, its session model, its alarm engine (with the
-:class:`ArrivalClock`), its recorder if it has one, the scenario run of a
-simulated monitor, and the stream of events views subscribe to. ``main.py``
+:class:`ArrivalClock`), its treatment record (dose, checks, discharge:
+:class:`~monitor.treatment.treatment.Treatment`, fed every reading and ticked with
+the engine), its recorder if it has one, the scenario run of a simulated monitor,
+and the stream of events views subscribe to. ``main.py``
 builds beds; nothing else does.
 
 Threads, and why:
@@ -19,7 +21,7 @@ Threads, and why:
   engine about every :data:`TICK_S` of clock time. So alarms are judged when a
   reading arrives, off the GUI thread, for ``record`` and the dashboard alike, and
   a stalled window loses no alarm.
-- Any thread may read the bed's state (:attr:`Bed.session`, :attr:`Bed.alarms`:
+- Any thread may read the bed's state (:attr:`Bed.session`, :attr:`Bed.alarms`, :attr:`Bed.treatment`:
   immutable values) and give it commands, which raise the same errors the
   session model and the engine raise. Every event a command causes is handed to
   the listeners by the bed: no caller has to keep anything.
@@ -46,9 +48,14 @@ from dataclasses import replace
 from monitor.alarms import AlarmEngine
 from monitor.bed_config import BedConfig, Connect, Listener, RecorderLike
 from monitor.bed_controls import BedAlarms, BedSession
+from monitor.bed_treatment import BedTreatment
 from monitor.core import ArrivalClock, Instant, MonitoringCore, RecordingStatus
 from monitor.readings import DeviceStatus, LinkEvent, Reading
-from monitor.session import InfusionSession
+from monitor.session import InfusionSession, TimelineEventLike
+from monitor.treatment.discharge import limits_from_profile
+from monitor.treatment.profile import load_treatment_profile
+from monitor.treatment.scenario import TREATMENT_EVENT_KINDS
+from monitor.treatment.treatment import Treatment
 
 __all__ = ["Bed", "BedConfig", "Listener"]
 
@@ -82,14 +89,23 @@ class Bed:
         self._link_open = False
         self._stopped = False
         self._lifecycle = threading.Lock()
+        treatment_profile = config.treatment_profile or load_treatment_profile()
+        plan = config.treatment_plan.check(treatment_profile) if config.treatment_plan else None  # before anything runs
         self.driver, self.simulator = connect(self.post) if connect is not None else (None, None)
         engine = AlarmEngine(config.profile, self._arrival)
         self._core = MonitoringCore(  # the session begins here, once the link is built
             lambda on_event: InfusionSession(config.clock, config.planned_infusion_s, on_event=on_event),
             engine, self._publish,
         )
+        self._treatment = Treatment(
+            config.clock, self._core.session, treatment_profile, on_event=self._publish,
+            active_alarms=engine.active, alarm_limits=lambda: limits_from_profile(engine.profile),
+        )
+        if plan is not None and config.treatment_plan is not None:
+            self._treatment.confirm_plan(plan, config.treatment_plan.by, config.treatment_plan.confirmed)
         self.session = BedSession(self, self._core)
         self.alarms = BedAlarms(self, self._core)
+        self.treatment = BedTreatment(self, self._core, self._treatment)
         self.recorder: RecorderLike | None = None
         self.recording_error: str | None = None  # why there is no recording, for the nurse
 
@@ -182,6 +198,10 @@ class Bed:
                 self._core.tick()
             except Exception:
                 log.exception("bed %s: the alarm engine's tick failed", self.name)
+            try:
+                self._treatment.tick()  # discharge criteria becoming met (or lost)
+            except Exception:
+                log.exception("bed %s: the treatment's tick failed", self.name)
             self._follow_scenario()
 
     # -- inside ----------------------------------------------------------------------------
@@ -193,6 +213,8 @@ class Bed:
         try:
             with self._arrival.pinned(instant):
                 self._core.on_event(event)
+            if isinstance(event, Reading):
+                self._treatment.on_reading(event)
         except Exception:
             log.exception("bed %s: judging %s failed", self.name, type(event).__name__)
 
@@ -214,14 +236,22 @@ class Bed:
                 log.exception("bed %s: a listener failed on %s", self.name, type(event).__name__)
 
     def _follow_scenario(self) -> None:
-        """For ``sim:`` ports the scenario's own timeline starts and stops the infusion."""
+        """For ``sim:`` ports the scenario's own timeline starts and stops the infusion and
+        gives the nurse's entries (plan, checks, rate changes, sign-off), in their order."""
         run = getattr(self.simulator, "scenario_run", None)
         if run is None:
             return
         now_s = (self.clock.now() - run.start).total_seconds()
         if now_s > self._scenario_s:
-            self._core.session.apply_scenario_events(run.events_between(self._scenario_s, now_s))
+            for event in run.events_between(self._scenario_s, now_s):
+                self._apply_scenario_event(event)
             self._scenario_s = now_s
+
+    def _apply_scenario_event(self, event: TimelineEventLike) -> None:
+        if event.kind in TREATMENT_EVENT_KINDS:
+            self._treatment.apply_scenario_events((event,))
+        else:
+            self._core.session.apply_scenario_events((event,))
 
     def _drain(self) -> None:
         """Record what arrived after judging stopped (see :meth:`stop`)."""

@@ -15,6 +15,8 @@ from typing import Protocol
 from monitor.alarms import Profile
 from monitor.clock import Clock
 from monitor.session import DEFAULT_PLANNED_INFUSION_S, TimelineEventLike
+from monitor.treatment.profile import TreatmentProfile
+from monitor.treatment.request import PlanRequest
 
 Listener = Callable[[object], None]
 
@@ -32,6 +34,8 @@ class BedConfig:
     planned_infusion_s: float = DEFAULT_PLANNED_INFUSION_S
     recording_file: Path | None = None  # a new recording file ...
     recordings_folder: Path | None = None  # ... or a folder to name one in; neither: not recorded
+    treatment_profile: TreatmentProfile | None = None  # dose bounds, checks, discharge; None: ketamine-iv
+    treatment_plan: PlanRequest | None = None  # a plan given before the start, confirmed when the bed is built
 
     @property
     def simulated(self) -> bool:

@@ -41,7 +41,7 @@ MAX_NIBP = 20_000  # measurements kept (a cuff every minute for two weeks)
 MAX_MARKERS = 5_000
 NIBP_FRAME_MINUTES = 0.5 / 60  # sys/dia/mean readings this close belong to one record
 
-MARKER_KINDS = frozenset({"alarm", "annotation", "phase"})
+MARKER_KINDS = frozenset({"alarm", "annotation", "phase", "check", "rate"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class Marker:
     """Something that happened at a point of the session, drawn on the chart."""
 
     minutes: float
-    kind: str  # "alarm" | "annotation" | "phase"
+    kind: str  # "alarm" | "annotation" | "phase" | "check" (sedation, dissociation, side effect) | "rate" (pump)
     text: str
 
 

@@ -83,8 +83,8 @@ def _argument_cases() -> list[Case]:
         Case(f"{m}:record-nothing", (MONITOR, "record"), ("required",)),
         Case(f"{m}:record-unknown-option", (*RECORD, "--out", NEW_REC, "--dry-run"), ("unrecognized arguments",)),
         Case(f"{m}:record-without-out", RECORD, ("--out",)),
-        Case(f"{m}:record-without-protocol", (MONITOR, "record", "--port", "sim:stable", "--out", NEW_REC),
-             ("--protocol",)),
+        Case(f"{m}:record-without-protocol", (MONITOR, "record", "--port", "/dev/ttyUSB9", "--out", NEW_REC),
+             ("--protocol",)),  # a simulated monitor speaks datex unless told otherwise; a real one must be named
         Case(f"{m}:record-without-port", (MONITOR, "record", "--protocol", "datex", "--out", NEW_REC), ("--port",)),
         Case(f"{m}:record-out-exists", (*RECORD, "--out", "{C}/good.irm.sqlite"), ("already exists",)),
         Case(f"{m}:record-out-is-a-folder", (*RECORD, "--out", "{C}/adir"), ("is a folder",)),

@@ -152,7 +152,7 @@ def test_window_size_is_remembered(qtbot, tmp_path):
 
 def test_an_annotation_the_session_accepted_appears_on_the_chart(bed_with_note):
     kinds = [(line.kind, line.label.format) for line in bed_with_note.window.chart.markers]
-    assert kinds == [("annotation", "Nausea")]
+    assert kinds == [("annotation", QUICK_ANNOTATIONS[0])]
 
 
 @pytest.fixture

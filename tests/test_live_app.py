@@ -14,6 +14,7 @@ from monitor.clock import ScaledClock
 from monitor.session import Phase
 from tests.conftest import build_test_bed
 from ui.app import keep_large_buffers_out_of_the_heap, show_bed
+from ui.dashboard.plan_dialog import START_WITHOUT_PLAN, PlanAnswer
 
 
 def test_simulated_session_fills_the_dashboard_follows_the_scenario_and_records_it(qtbot, tmp_path):
@@ -75,6 +76,7 @@ def test_starting_without_a_baseline_bp_needs_a_confirmation_that_is_logged(qtbo
         return next(answers)
 
     monkeypatch.setattr(ui.app, "confirm_start_despite", nurse)
+    view.treatment.dialogs.plan = lambda *args: PlanAnswer(START_WITHOUT_PLAN)  # no dose plan: the BP check only
     try:
         window.start_infusion_requested.emit()  # no NIBP yet: caution, nurse says no
         assert bed.session.phase is Phase.BASELINE

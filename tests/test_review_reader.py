@@ -152,7 +152,7 @@ def simulated_items(scenario: str = "ketamine-typical", step_s: float = 5.0, end
     clock = ManualClock(T0)
     items: list = []
     session = InfusionSession(clock, on_event=items.append, by="scenario")
-    end = end_s if end_s is not None else (run.scenario.duration_s or 3600.0)
+    end = end_s if end_s is not None else 6300.0  # the shared timeline: 60 min of observation
     notes = {900.0: ("Nausea", "quick"), 1500.0: ("Antiemetic given", "quick"),
              2000.0: ("Patient reports feeling 'floaty'; reassured", "free")}
     t = 0.0

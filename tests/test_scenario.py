@@ -302,12 +302,23 @@ def test_sensor_off_keeps_hr_and_line_faults_exclude_snapshot_faults() -> None:
 
 
 def test_events_between_is_half_open_so_windows_never_repeat_an_event() -> None:
-    run = run_of("ketamine-typical")
+    run = run_of("stable")
     assert [e.kind for e in run.events_between(0, 1e9)] == ["infusion_start", "infusion_stop"]
     assert run.events_between(0, 300) == ()
     assert [e.at_s for e in run.events_between(300, 301)] == [300]
     windows = [run.events_between(t, t + 10) for t in range(0, 7000, 10)]
     assert sum(len(w) for w in windows) == 2
+
+
+def test_ketamine_typical_carries_the_nurses_entries_for_a_headless_session() -> None:
+    """The plan before the start, sedation and dissociation checks every 15 min from the start,
+    and the sign-off after the profile's 60 min of observation (docs/scenario-format.md)."""
+    events = run_of("ketamine-typical").events_between(0, 1e9)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "treatment_plan" and events[0].text == "weight 80 kg" and events[0].at_s < 300
+    sedation = [e.at_s for e in events if e.kind == "check" and e.text.startswith("S")]
+    assert [t for t in sedation if t >= 300] == [1200, 2100, 3000, 3900, 4800, 5700]  # 300 + k x 900 s
+    assert kinds[-1] == "sign_off" and events[-1].at_s > 2700 + 3600
 
 
 # -- scenario files and their errors --------------------------------------------------

@@ -210,3 +210,63 @@ def test_the_series_csv(folder, tmp_path):
     with pytest.raises(ExportError, match="No readable recording of patient 's-1'"):
         export_series_csv(folder, "s-1", tmp_path / "none.csv")
     assert not (tmp_path / "none.csv").exists()
+
+
+# -- on screen, and from the command line --------------------------------------------------
+
+
+def test_the_series_window_has_a_row_per_session_and_a_chart(folder, qtbot, tmp_path):
+    from ui.review.series_window import SeriesWindow
+
+    saved = tmp_path / "out"
+    saved.mkdir()
+    window = SeriesWindow(patient_series(folder, "S-1"), folder, "dark",
+                          save_dialog=lambda parent, caption, suggested, filt: saved / suggested.name)
+    qtbot.addWidget(window)
+    table = window.table
+    assert table.rowCount() == 2
+    # 80 kg and 81 kg x 0.5 mg/kg; systolic baseline 120 -> peak 150 (+30), 126 -> 170 (+44)
+    assert [table.item(r, 2).text() for r in range(2)] == ["40 mg (0.5 mg/kg)", "40.5 mg (0.5 mg/kg)"]
+    assert [table.item(r, 4).text() for r in range(2)] == ["120 → 150 (+30)", "126 → 170 (+44)"]
+    assert [p.titleLabel.text for p in window.plots] == [
+        "Blood pressure and heart rate", "Dose", "Deepest sedation and highest dissociation"]
+    written = window.export_as("csv")
+    assert written == saved / "series-S-1.csv" and written.read_text().count("\n") == 3
+
+
+def test_the_library_groups_sessions_by_patient_and_opens_the_series(folder, qtbot):
+    from ui.review.library import LibraryWindow
+
+    library = LibraryWindow(folder, "dark")
+    qtbot.addWidget(library)
+    assert [i.patient_id for i in library.infos] == ["S-1", "S-2", "S-1"]  # newest first
+    library.group.setChecked(True)
+    assert [(i.patient_id, i.started_at) for i in library.infos] == [
+        ("S-1", FIRST.start), ("S-1", SECOND.start), ("S-2", OTHER.start)]
+    library.table.selectRow(1)
+    window = library.open_series()
+    qtbot.addWidget(window)
+    assert window.series.patient_id == "S-1" and window.table.rowCount() == 2
+
+
+def test_export_series_from_the_command_line_and_its_refusals(folder, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_DATA_HOME=str(tmp_path / "data"))
+
+    def run(*args):
+        return subprocess.run([sys.executable, str(ROOT / "main.py"), "export", *args], cwd=folder, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    done = run("--series", "S-1", "--format", "csv", "--out", "s1.csv")  # from the current folder
+    assert done.returncode == 0 and (folder / "s1.csv").read_text().count("\n") == 3
+    again = run("--series", "S-1", "--format", "csv", "--out", "s1.csv")
+    unknown = run("--series", "s-1", "--format", "pdf", "--out", "x.pdf")
+    edf = run("--series", "S-1", "--format", "edf", "--out", "x.edf")
+    for refused, words in ((again, "already exists"), (unknown, "No readable recording of patient 's-1'"),
+                           (edf, "csv or pdf")):
+        assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and words in refused.stderr

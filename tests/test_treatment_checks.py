@@ -74,10 +74,14 @@ def test_a_multi_item_scale_takes_one_digit_per_item():
 def test_side_effects_have_one_key_each_and_fold_in_the_quick_notes():
     keys = [e.key for e in SIDE_EFFECTS if e.key]
     assert keys == ["N", "V", "H", "A"] and len(set(keys)) == len(keys)
-    folded = {note: side_effect_for_note(note) for note in QUICK_ANNOTATIONS}
+    # the quick notes of recordings made before the checks existed
+    old_notes = ("Nausea", "Vomiting", "Antiemetic given", "Dissociation", "Anxiety / agitation", "Headache",
+                 "Dose changed", "Infusion paused", "Infusion resumed", "Patient moved")
+    folded = {note: side_effect_for_note(note) for note in old_notes}
     assert {n for n, e in folded.items() if e} == {"Nausea", "Vomiting", "Headache", "Anxiety / agitation",
                                                    "Dissociation"}
     assert side_effect_for_note("Antiemetic given") is None  # what the nurse did, not a side effect
+    assert not any(side_effect_for_note(note) for note in QUICK_ANNOTATIONS)  # today's notes are no side effects
 
 
 def test_a_check_is_validated_against_its_scale():

@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,35 +113,50 @@ def build_session(theme: str, settings: QSettings, classic: bool = False) -> Das
     return window
 
 
-def render(theme: str, out: Path, size: tuple[int, int], settings: QSettings, classic: bool = False) -> Path:
-    window = build_session(theme, settings, classic)
+def shoot(window: DashboardWindow, size: tuple[int, int], path: Path) -> Path:
+    """Show ``window`` at ``size``, let it draw, save it as ``path`` and close it."""
     window.resize(*size)
     window.show()
     app = QApplication.instance()
     for _ in range(3):
         app.processEvents()
         window.refresh()
-    path = out / f"dashboard-{theme}.png"
     window.grab().save(str(path))
     window.close()
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def render(theme: str, out: Path, size: tuple[int, int], settings: QSettings, classic: bool = False) -> Path:
+    return shoot(build_session(theme, settings, classic), size, out / f"dashboard-{theme}.png")
+
+
+def run_tool(description: str, argv: list[str] | None, add_arguments: Callable[[argparse.ArgumentParser], None],
+             shots: Callable[[argparse.Namespace, tuple[int, int], QSettings], Iterable[Path]]) -> int:
+    """A screenshot tool's command line: ``--out`` and ``--size`` and its own arguments; prints each file."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--size", default="1920x1080", help="window size, WIDTHxHEIGHT")
-    parser.add_argument("--classic", action="store_true", help="HR, NIBP, SpO2 and PR only (no RR, EtCO2, temperature)")
+    add_arguments(parser)
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "dashboard.ini"), QSettings.Format.IniFormat)
-        for theme in ("dark", "light"):
-            print(render(theme, args.out, (width, height), settings, args.classic))
+        for path in shots(args, (width, height), settings):
+            print(path)
     del app
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_tool(
+        __doc__.splitlines()[0], argv,
+        lambda parser: parser.add_argument("--classic", action="store_true",
+                                           help="HR, NIBP, SpO2 and PR only (no RR, EtCO2, temperature)"),
+        lambda args, size, settings: [render(theme, args.out, size, settings, args.classic)
+                                      for theme in ("dark", "light")],
+    )
 
 
 if __name__ == "__main__":

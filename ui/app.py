@@ -40,6 +40,7 @@ from ui.presets import Preset
 from ui.shutdown import QuitOnRequest
 from ui.sound.adapter import DisplayHeartbeat
 from ui.sound.annunciator import Annunciator
+from ui.treatment_presenter import TreatmentPresenter
 
 log = logging.getLogger(__name__)
 # glibc's mallopt() parameters (<malloc.h>) and the size from which a buffer gets its own mapping.
@@ -65,6 +66,7 @@ class BedView(QObject):
             f"{config.protocol} · {config.port}", simulated=config.simulated, settings=settings,
         )
         self.presenter = AlarmPresenter(bed.alarms, self.window)
+        self.treatment = TreatmentPresenter(bed.treatment, bed.session, self.window, bed.clock.now)
         self._unsubscribe: Callable[[], None] | None = None
         self.setParent(self.window)
 
@@ -73,6 +75,7 @@ class BedView(QObject):
         window, bed = self.window, self.bed
         self.bridge.event.connect(window.on_event)
         self.bridge.event.connect(self._on_bed_event)
+        self.bridge.event.connect(self.treatment.on_event)
         window.set_recording(self._recording_text(), ok=bed.recorder is not None)
         window.start_infusion_requested.connect(self._start_infusion)
         window.stop_infusion_requested.connect(lambda: self._session_action(bed.session.stop_infusion))
@@ -107,9 +110,14 @@ class BedView(QObject):
         def ask(check: StartCheck, systolic: float | None, diastolic: float | None) -> bool:
             return confirm_start_despite(check, systolic, diastolic, parent=self.window)
 
+        if not self.treatment.before_start():  # the dose plan first, when none is confirmed
+            self.window.show_notice("Infusion not started.")
+            return
         try:
             if self.bed.session.start_infusion(ask) is None:
                 self.window.show_notice("Infusion not started.")
+            else:
+                self.treatment.after_start()
         except SessionError as exc:
             self.window.show_notice(str(exc))
 

@@ -45,6 +45,7 @@ from devices.simulator.scenario_toml import (
 )
 from monitor.readings import Parameter
 from monitor.toml_lines import KeyPath, LineIndex
+from monitor.treatment.scenario import scenario_text_problem
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "event": ("at_s", "kind", "text"),
     "fault": ("kind", "start_s", "duration_s", "parameters", "rate_per_s"),
 }
-_DEFAULT_EVENT_TEXT = {"infusion_start": "Infusion started", "infusion_stop": "Infusion stopped"}
+_DEFAULT_EVENT_TEXT = {"infusion_start": "Infusion started", "infusion_stop": "Infusion stopped",
+                       "sign_off": ""}
 
 
 # -- sections -------------------------------------------------------------------
@@ -234,6 +236,9 @@ def _events(src: TomlSource, value: Any, limit: float) -> tuple[TimelineEvent, .
         kind = choice(src, table, path, "kind", EVENT_KINDS)
         at_s = number(src, table, path, "at_s", 0.0, limit)
         text = one_line(src, table, path, "text", _DEFAULT_EVENT_TEXT.get(kind, REQUIRED))
+        problem = scenario_text_problem(kind, text)
+        if problem is not None:
+            raise src.error(path + ("text",), problem)
         events.append(TimelineEvent(at_s=at_s, kind=kind, text=text))
     _check_infusion(src, events)
     return tuple(sorted(events, key=lambda e: e.at_s))

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from monitor.readings import Parameter
+from monitor.treatment.scenario import TREATMENT_EVENT_KINDS
 
 LINE_FAULT_KINDS = frozenset({"garbage", "corrupt", "truncate", "silence", "disconnect"})
 SNAPSHOT_FAULT_KINDS = frozenset({"sensor_off", "invalid"})
 FAULT_KINDS = LINE_FAULT_KINDS | SNAPSHOT_FAULT_KINDS
 RATE_FAULT_KINDS = frozenset({"garbage", "corrupt", "truncate"})
-EVENT_KINDS = frozenset({"infusion_start", "infusion_stop", "annotation"})
+EVENT_KINDS = frozenset({"infusion_start", "infusion_stop", "annotation"}) | TREATMENT_EVENT_KINDS
 
 MIN_PULSE_PRESSURE_MMHG = 10.0  # sys - dia never below this, so sys > mean > dia after rounding
 STANDARD_AMBIENT_MMHG = 760.0  # sea level: what a Datex capnograph multiplies its % by
@@ -106,7 +107,8 @@ class Fault:
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
-    """A session event for the timeline: infusion start/stop or a QA annotation."""
+    """A session event for the timeline: infusion start/stop, a QA annotation, or a nurse's entry
+    (plan, check, rate change, sign-off: :mod:`monitor.treatment.scenario`)."""
 
     at_s: float
     kind: str

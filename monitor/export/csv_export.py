@@ -34,6 +34,7 @@ from monitor.review.events import (
     utc,
 )
 from monitor.review.reader import Recording
+from monitor.review.treatment import CheckRecord, CriterionRecord, PlanRecord, RateRecord, TreatmentEvent
 
 TIME_COLUMNS = ("time_utc", "elapsed_s")
 COLUMNS = (*TIME_COLUMNS, *(row.csv_column for row in PARAMETERS.values() if row.csv_always))
@@ -118,7 +119,7 @@ def write_readings(recording: Recording, out: TextIO) -> int:
     return len(rows)
 
 
-def event_row(recording: Recording, event: Event) -> list[str]:
+def event_row(recording: Recording, event: Event | TreatmentEvent) -> list[str]:
     """One events-CSV row (see :data:`EVENT_COLUMNS` and ``docs/exports.md``)."""
     base = [time_text(event.time), elapsed_text(recording, event.time), event.category]
     if isinstance(event, AlarmRecord):
@@ -132,8 +133,26 @@ def event_row(recording: Recording, event: Event) -> list[str]:
         return base + [event.kind, "", "", "", "", "", "", event.text]
     if isinstance(event, LinkRecord):
         return base + [event.state, "", "", "", "", "", "", event.message]
-    assert isinstance(event, ActionRecord)
-    return base + [event.action, "", "", "", "", "", "", event.detail]
+    if isinstance(event, ActionRecord):
+        return base + [event.action, "", "", "", "", "", "", event.detail]
+    return base + _treatment_cells(event)
+
+
+def _treatment_cells(event: TreatmentEvent) -> list[str]:
+    """``name, priority, event, value, limit, baseline, phase, text`` of a treatment event."""
+    if isinstance(event, PlanRecord):
+        name, what, value = "plan", "confirmed", event.total_mg
+    elif isinstance(event, RateRecord):
+        name, what, value = "rate_change", "", event.rate_ml_per_h
+    elif isinstance(event, CheckRecord):
+        name, what, value = "check", event.kind, event.score
+    elif isinstance(event, CriterionRecord):
+        name, what, value = "discharge", event.criterion, None
+    else:
+        name, what, value = "sign_off", "ready" if event.ready else "not_ready", None
+    if isinstance(event, CriterionRecord):
+        what += ":met" if event.met else ":lost"
+    return [name, "", what, number_text(value), "", "", "", event.describe()]
 
 
 def write_events(recording: Recording, out: TextIO) -> int:

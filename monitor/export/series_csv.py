@@ -18,7 +18,7 @@ from monitor.export.csv_export import time_text
 from monitor.readings import Parameter
 from monitor.review.events import number_text
 from monitor.review.library import LibraryError
-from monitor.review.series import PatientSeries, SeriesRow, patient_series
+from monitor.review.series import Folders, PatientSeries, SeriesRow, patient_series
 from monitor.review.treatment import CheckRecord
 from monitor.treatment.entry import amount_text
 
@@ -66,17 +66,24 @@ def write_series(series: PatientSeries, out: TextIO) -> int:
     return len(series.rows)
 
 
-def export_series_csv(folder: Path | str, patient_id: str, out: Path | str) -> Path:
-    """Write ``patient_id``'s series from the recordings in ``folder`` to the new file ``out``."""
-    out = Path(out)
-    check_target(out)
+def series_for_export(folders: Folders, patient_id: str) -> PatientSeries:
+    """``patient_id``'s series, or :class:`ExportError` saying where none was found."""
     try:
-        series = patient_series(folder, patient_id)
+        series = patient_series(folders, patient_id)
     except LibraryError as exc:
         raise ExportError(str(exc)) from None
     if not series.rows:
-        raise ExportError(f"No readable recording of patient {patient_id!r} in {folder}; check the "
+        where = " or ".join(str(f) for f in ([folders] if isinstance(folders, Path | str) else folders))
+        raise ExportError(f"No readable recording of patient {patient_id!r} in {where}; check the "
                           "identifier as it was entered (upper and lower case count) and the folder.")
+    return series
+
+
+def export_series_csv(folders: Folders, patient_id: str, out: Path | str) -> Path:
+    """Write ``patient_id``'s series from the recordings in ``folders`` to the new file ``out``."""
+    out = Path(out)
+    check_target(out)
+    series = series_for_export(folders, patient_id)
 
     def write(handle) -> None:
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")

@@ -38,6 +38,7 @@ from monitor.review.opening import (
 )
 from monitor.review.samples import PhaseSpan, Samples
 from monitor.review.summary import Summary, summarize
+from monitor.review.treatment import TreatmentEvent, read_treatment_tables, treatment_events
 
 SERIES_SQL = "SELECT host_time, value, quality FROM readings WHERE parameter = ? ORDER BY host_time, id"
 PARAMETER_INDEX_SQL = "CASE parameter {} ELSE -1 END".format(
@@ -138,7 +139,9 @@ class Recording:
         self._parameters: tuple[Parameter, ...] | None = None
         info = dict(self._query("SELECT key, value FROM session_info"))
         self.metadata = parse_metadata(info, format_version)
-        self._events = self._guard(lambda: load_events(conn))
+        base = self._guard(lambda: load_events(conn))
+        treatment = treatment_events(read_treatment_tables(self))  # plan, rate changes, checks, discharge
+        self._events: tuple[Event | TreatmentEvent, ...] = tuple(sorted((*base, *treatment), key=lambda e: e.time))
         first = self._query("SELECT host_time FROM readings ORDER BY id LIMIT 1")
         last = self._query("SELECT host_time FROM readings ORDER BY id DESC LIMIT 1")
         times = [t for (t,) in first + last] + [e.time for e in self._events]
@@ -239,8 +242,9 @@ class Recording:
         return self._query(f"SELECT id, host_time, {columns} FROM {table} ORDER BY host_time, id")
 
     # -- events -------------------------------------------------------------------------
-    def events(self, categories: frozenset[str] | None = None) -> tuple[Event, ...]:
-        """Phase changes, annotations, alarm, link and operator events, oldest first."""
+    def events(self, categories: frozenset[str] | None = None) -> tuple[Event | TreatmentEvent, ...]:
+        """Phase changes, annotations, alarm, link and operator events and the treatment's
+        (category ``treatment``: plan, rate changes, checks, discharge criteria, sign-off), oldest first."""
         if categories is None:
             return self._events
         return tuple(e for e in self._events if e.category in categories)

@@ -22,7 +22,7 @@ treatment columns are empty. :func:`chart_lines` gives the chart's values.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -80,9 +80,23 @@ class PatientSeries:
     skipped: tuple[tuple[Path, str], ...] = field(default=())  # recordings that could not be read, and why
 
 
-def patients(folder: Path | str) -> dict[str, tuple[RecordingInfo, ...]]:
-    """Readable recordings with a patient identifier, grouped by it, each group oldest first."""
-    return group_by_patient(list_recordings(folder))
+Folders = Path | str | Sequence[Path | str]
+
+
+def patients(folders: Folders) -> dict[str, tuple[RecordingInfo, ...]]:
+    """Readable recordings with a patient identifier, grouped by it, each group oldest first.
+
+    ``folders``: one folder or several (e.g. the recordings folder and the current one); a
+    recording reached through two of them counts once.
+    """
+    folders = [folders] if isinstance(folders, Path | str) else folders
+    infos, seen = [], set()
+    for folder in dict.fromkeys(Path(f).resolve() for f in folders):
+        for info in list_recordings(folder):
+            if info.path.resolve() not in seen:
+                seen.add(info.path.resolve())
+                infos.append(info)
+    return group_by_patient(infos)
 
 
 def group_by_patient(infos: Iterable[RecordingInfo]) -> dict[str, tuple[RecordingInfo, ...]]:
@@ -98,10 +112,10 @@ def _start_key(info: RecordingInfo) -> tuple[float, str]:
     return (info.started_at.timestamp() if info.started_at else float("-inf"), info.name)
 
 
-def patient_series(folder: Path | str, patient_id: str) -> PatientSeries:
-    """The series of ``patient_id`` in ``folder`` (an unknown patient gives no rows)."""
+def patient_series(folders: Folders, patient_id: str) -> PatientSeries:
+    """The series of ``patient_id`` in ``folders`` (an unknown patient gives no rows)."""
     rows, skipped = [], []
-    for info in patients(folder).get(patient_id.strip(), ()):
+    for info in patients(folders).get(patient_id.strip(), ()):
         try:
             with open_recording(info.path) as recording:
                 rows.append(series_row(recording))

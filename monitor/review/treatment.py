@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import ClassVar, Protocol
 
-from monitor.review.events import AnnotationRecord, utc
+from monitor.review.events import AnnotationRecord, number_text, utc
 from monitor.treatment.checks import Check
-from monitor.treatment.infusion import infused_ml
+from monitor.treatment.dose import DoseInputs, compute_plan
+from monitor.treatment.entry import TreatmentError
+from monitor.treatment.infusion import RateChange, infused_ml
 from monitor.treatment.scales import SCALES, SIDE_EFFECT, side_effect_for_note
-from monitor.treatment.signoff import READY
+from monitor.treatment.signoff import READY, CriterionChange, SignOff
 
-if TYPE_CHECKING:
-    from monitor.review.reader import Recording
+
+class Recording(Protocol):
+    """What is read of a :class:`monitor.review.reader.Recording` (a protocol: the reader merges
+    these events into its own, so the two modules must not import each other)."""
+
+    def optional_rows(self, table: str, columns: str) -> list[tuple]: ...
+    def events(self, categories: frozenset[str] | None = None) -> Sequence[object]: ...
 
 
 def _json_list(text: str) -> tuple:
@@ -31,8 +39,12 @@ def _json_list(text: str) -> tuple:
     return tuple(value) if isinstance(value, list) else ()
 
 
+TREATMENT = "treatment"  # the category of every treatment event in a recording's event list
+
+
 @dataclass(frozen=True, slots=True)
 class PlanRecord:
+    category: ClassVar[str] = TREATMENT
     time: float
     weight_kg: float
     dose_mg_per_kg: float
@@ -51,18 +63,38 @@ class PlanRecord:
     def infused_mg_per_ml(self) -> float:
         return self.total_mg / self.volume_ml
 
+    def summary(self) -> str:
+        """The plan in the words the dashboard confirmed it with (:meth:`DosePlan.summary`)."""
+        try:
+            inputs = DoseInputs(self.weight_kg, self.dose_mg_per_kg, self.infusion_min,
+                                self.concentration_mg_per_ml, self.volume_ml if self.diluted else None)
+            return compute_plan(inputs).summary()
+        except TreatmentError:  # values no plan can follow from: as stored
+            return (f"{number_text(self.total_mg)} mg over {number_text(self.infusion_min)} min, "
+                    f"pump {number_text(self.rate_ml_per_h)} mL/h")
+
+    def describe(self) -> str:
+        confirmed = f"; confirmed outside the usual range: {len(self.confirmations)} value(s)" \
+            if self.confirmations else ""
+        return f"Treatment plan confirmed by {self.by}: {self.summary()}{confirmed}"
+
 
 @dataclass(frozen=True, slots=True)
 class RateRecord:
+    category: ClassVar[str] = TREATMENT
     time: float
     rate_ml_per_h: float
     reason: str
     by: str
     confirmations: tuple[dict, ...]
 
+    def describe(self) -> str:
+        return f"{RateChange(utc(self.time), self.rate_ml_per_h, self.by, self.reason).describe()} (by {self.by})"
+
 
 @dataclass(frozen=True, slots=True)
 class CheckRecord:
+    category: ClassVar[str] = TREATMENT
     time: float
     kind: str  # sedation, dissociation, side_effect
     scale: str  # scale id, or the side effect's id
@@ -77,19 +109,31 @@ class CheckRecord:
 
 @dataclass(frozen=True, slots=True)
 class CriterionRecord:
+    category: ClassVar[str] = TREATMENT
     time: float
     criterion: str  # observation, vitals:HR, sedation, alarms, ready
     met: bool
     detail: str
 
+    def describe(self) -> str:
+        return CriterionChange(utc(self.time), self.criterion, self.met, self.detail).describe()
+
 
 @dataclass(frozen=True, slots=True)
 class SignOffRecord:
+    category: ClassVar[str] = TREATMENT
     time: float
     by: str
     ready: bool
     unmet: tuple[str, ...]
     reason: str
+
+    def describe(self) -> str:
+        text = SignOff(utc(self.time), self.by, self.ready, self.unmet, self.reason).describe()
+        return text + (f" (not met: {'; '.join(self.unmet)})" if self.unmet else "")
+
+
+TreatmentEvent = PlanRecord | RateRecord | CheckRecord | CriterionRecord | SignOffRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +181,22 @@ class TreatmentRecord:
 
 def read_treatment(recording: Recording) -> TreatmentRecord:
     """Everything of the treatment record in ``recording``; empty for an older recording."""
+    record = read_treatment_tables(recording)
+    checks = sorted((*record.checks, *_folded_notes(recording)), key=lambda c: c.time)
+    return TreatmentRecord(record.plans, record.rate_changes, tuple(checks), record.criteria, record.sign_off)
+
+
+def treatment_events(record: TreatmentRecord) -> list[TreatmentEvent]:
+    """The record's events for the event list, the events CSV and EDF+ (folded notes are notes there)."""
+    events: list[TreatmentEvent] = [*record.plans, *record.rate_changes,
+                                    *(c for c in record.checks if c.source == "check"), *record.criteria]
+    if record.sign_off is not None:
+        events.append(record.sign_off)
+    return sorted(events, key=lambda e: e.time)
+
+
+def read_treatment_tables(recording: Recording) -> TreatmentRecord:
+    """The treatment tables alone, without the folded notes (the reader merges these into its events)."""
     plans = tuple(
         PlanRecord(t, w, d, m, c, bool(dil), v, total, drug, rate, prof, by, _json_list(conf))
         for _, t, w, d, m, c, dil, v, total, drug, rate, prof, by, conf in recording.optional_rows(
@@ -147,8 +207,6 @@ def read_treatment(recording: Recording) -> TreatmentRecord:
                   recording.optional_rows("infusion_rate_changes", "rate_ml_per_h, reason, by, confirmations"))
     checks = [CheckRecord(t, kind, scale, score, tuple(_json_list(items)), by) for _, t, kind, scale, score, items, by
               in recording.optional_rows("clinical_checks", "kind, scale, score, items, by")]
-    checks += _folded_notes(recording)
-    checks.sort(key=lambda c: c.time)
     criteria = tuple(CriterionRecord(t, name, bool(met), detail) for _, t, name, met, detail in
                      recording.optional_rows("discharge_criteria", "criterion, met, detail"))
     sign_offs = [SignOffRecord(t, by, bool(ready), tuple(str(u) for u in _json_list(unmet)), reason)
@@ -169,6 +227,6 @@ def _folded_notes(recording: Recording) -> list[CheckRecord]:
 
 
 __all__ = [
-    "CheckRecord", "CriterionRecord", "PlanRecord", "RateRecord", "SignOffRecord",
-    "TreatmentRecord", "read_treatment",
+    "TREATMENT", "CheckRecord", "CriterionRecord", "PlanRecord", "RateRecord", "SignOffRecord",
+    "TreatmentEvent", "TreatmentRecord", "read_treatment", "read_treatment_tables", "treatment_events",
 ]

@@ -9,7 +9,8 @@ kind               text
 ``treatment_plan`` ``weight 80 kg; dose 0.5 mg/kg; time 40 min; concentration 10 mg/mL;
                    volume 100 mL`` (any left out: the profile's default; ``volume
                    undiluted``: no dilution; the word ``confirm`` confirms values outside
-                   the sensible ranges, as a nurse would)
+                   the sensible ranges, as a nurse would). Skipped when a plan is
+                   already confirmed: one given on the command line takes precedence
 ``check``          the keys a nurse types (:meth:`Treatment.enter_keys`): ``S5``, ``D2``, ``N``
 ``rate_change``    ``75 mL/h`` and optionally ``; reason``; ``confirm`` allows a faster rate
 ``sign_off``       empty, or ``anyway: REASON`` to discharge before the criteria are met
@@ -28,12 +29,15 @@ from typing import Any, Protocol
 
 from monitor.session import BY_SCENARIO, SessionError, TimelineEventLike
 from monitor.treatment.entry import Field, TreatmentError, parse_quantity
+from monitor.treatment.scales import CHECK_KEYS, SIDE_EFFECTS
 
 
 class Treatment(Protocol):
     """The nurse's commands a scenario gives (``monitor.treatment.treatment.Treatment`` has them);
     a protocol, so this module and the treatment do not import each other."""
 
+    @property
+    def plan(self) -> Any: ...
     def inputs_from_text(self, texts: Mapping[Field, str], diluted: bool = ...) -> Any: ...
     def review(self, inputs: Any) -> Any: ...
     def confirm_plan(self, inputs: Any, by: str, confirmed: Collection[Field] = ...) -> Any: ...
@@ -44,6 +48,7 @@ class Treatment(Protocol):
 log = logging.getLogger(__name__)
 
 TREATMENT_EVENT_KINDS = frozenset({"treatment_plan", "check", "rate_change", "sign_off"})
+CHECK_LETTERS = frozenset(CHECK_KEYS) | {e.key for e in SIDE_EFFECTS if e.key}
 _PLAN_KEYS = {
     "weight": Field.WEIGHT, "dose": Field.DOSE, "time": Field.INFUSION_TIME,
     "concentration": Field.CONCENTRATION, "volume": Field.VOLUME,
@@ -58,6 +63,9 @@ def _parts(text: str) -> tuple[list[str], bool]:
 
 
 def _plan(treatment: Treatment, text: str):
+    if treatment.plan is not None:
+        raise TreatmentError("a plan is already confirmed (e.g. given on the command line); "
+                             "the scenario's plan is not used")
     parts, confirm = _parts(text)
     texts: dict[Field, str] = {}
     diluted = True
@@ -87,6 +95,34 @@ def _anyway(text: str) -> str:
     """The reason of ``anyway: REASON``; any other text gives none (a default label is no reason)."""
     head, _, reason = text.partition(":")
     return reason.strip() if head.strip().lower() == "anyway" else ""
+
+
+def scenario_text_problem(kind: str, text: str) -> str | None:
+    """Why the text of a treatment event could never be carried out (for the scenario loader), or None.
+
+    Only what holds for every profile is checked: the plan's entry names and numbers, the
+    rate's number, a check's first letter. A score the profile's scale lacks is found when
+    the event is applied.
+    """
+    try:
+        if kind == "treatment_plan":
+            for part in _parts(text)[0]:
+                key, _, value = part.partition(" ")
+                field = _PLAN_KEYS.get(key.lower())
+                if field is None:
+                    return f"unknown plan entry {key!r} (known: {', '.join(_PLAN_KEYS)})"
+                if not (field is Field.VOLUME and value.strip().lower() == "undiluted"):
+                    parse_quantity(value, field)
+        elif kind == "rate_change":
+            parts = _parts(text)[0]
+            if not parts:
+                return "a rate change needs the rate, e.g. 75 mL/h"
+            parse_quantity(parts[0], Field.RATE)
+        elif kind == "check" and text.strip()[:1].upper() not in CHECK_LETTERS:
+            return f"a check starts with {', '.join(sorted(CHECK_LETTERS))} (e.g. S5, D2, N), not {text!r}"
+    except TreatmentError as exc:
+        return str(exc)
+    return None
 
 
 def apply_scenario_events(treatment: Treatment, events: Iterable[TimelineEventLike]) -> list[object]:

@@ -57,6 +57,13 @@ def pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidL
     return result
 
 
+def marker_colour(theme: Theme, kind: str) -> str:
+    """A trend marker's colour: alarms red, notes violet, the treatment's checks and pump changes blue."""
+    if kind == "alarm":
+        return theme.alarm_high
+    return theme.marker_treatment if kind in ("check", "rate") else theme.marker_annotation
+
+
 def font(size: int, bold: bool = False) -> QFont:
     result = QFont()
     result.setPixelSize(size)

@@ -21,6 +21,7 @@ from ui.dashboard.theme import SIZE_HEADER_SMALL, SIZE_PHASE, SIZE_WALL_CLOCK, T
 from ui.dashboard.widgets import label, set_px
 
 PROGRESS_STEPS = 1000
+SIZE_DOSE = 30  # the dose line: read from across the room, beside the progress bar
 STRETCHES = (3, 8, 0)  # patient and link | phase and clock | wall clock
 
 LINK_WORDS = {
@@ -83,6 +84,8 @@ class Header(QFrame):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(30)
+        self.dose = label("", SIZE_DOSE, True)  # the treatment's line: dose, pump rate, given (show_dose)
+        self.dose.hide()
         self.wall_clock = label("--:--", SIZE_WALL_CLOCK, True)
         self.link = label(f"\u25cf Connecting \u00b7 {link_description}", SIZE_HEADER_SMALL)
         self.recording = label("\u25cf Recording: starting\u2026", SIZE_HEADER_SMALL)
@@ -111,7 +114,11 @@ class Header(QFrame):
         middle.setContentsMargins(0, 0, 0, 0)
         middle.setSpacing(4)
         middle.addLayout(phase_row)
-        middle.addWidget(self.progress)
+        bar = QHBoxLayout()
+        bar.setSpacing(18)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.dose)
+        middle.addLayout(bar)
         self.middle.installEventFilter(self)
         right = QVBoxLayout()
         right.addWidget(self.wall_clock, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -200,6 +207,14 @@ class Header(QFrame):
         """What the monitor reports about itself (e.g. "sensor off"); hidden when nothing."""
         self.device.setText(f"Monitor reports: {', '.join(conditions)}" if conditions else "")
         self.device.setVisible(bool(conditions))
+
+    def show_dose(self, text: str, look: str = "") -> None:
+        """The treatment's line beside the progress bar (``40 mg · 150 mL/h · 28.4 mg given``);
+        ``look``: "dim" (nothing planned yet) or "good" (ready for discharge)."""
+        self.dose.setText(text)
+        self.dose.setVisible(bool(text))
+        colour = {"dim": self._theme.text_dim, "good": self._theme.phase_recovery}.get(look, self._theme.text)
+        self.dose.setStyleSheet(f"color: {colour};")
 
     def set_patient(self, patient_id: str) -> None:
         self.patient.setText(f"Patient {patient_id}" if patient_id else "Patient: not set")

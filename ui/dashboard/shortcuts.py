@@ -17,6 +17,9 @@ SHORTCUTS: dict[str, tuple[str, str]] = {
     "theme": ("F8", "Dark / light theme"),
     "back_to_live": ("F9", "Trend: back to live (whole session)"),
     "note": ("Ctrl+N", "Write a note (Enter adds it)"),
+    "dose_plan": ("F10", "Dose plan (confirm it before the start)"),
+    "sign_off": ("F12", "Discharge sign-off (ends the session)"),
+    "checks": ("S5  D3  N V H A", "A check, typed anywhere: sedation, dissociation, a side effect"),
     "fullscreen": ("F11", "Full screen on / off"),
 }
 

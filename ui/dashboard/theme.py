@@ -70,6 +70,10 @@ class Theme:
     marker_annotation: str
     threshold: str
     link: dict[LinkState, str] = field(default_factory=dict)
+    # the treatment (checks and rate changes on the trend, the check reminder): informative blue,
+    # never an alarm colour (red, yellow, cyan)
+    marker_treatment: str = "#8fb8ff"
+    reminder: str = "#7c9cff"
 
     def colour(self, role: str) -> str:
         """The colour of a catalogue colour role ("hr", "spo2", ...)."""
@@ -181,6 +185,8 @@ LIGHT = Theme(
         LinkState.DISCONNECTED: "#d50000",
         LinkState.CLOSED: "#5b636d",
     },
+    marker_treatment="#1e4fbf",
+    reminder="#2f55d4",
 )
 
 THEMES: dict[str, Theme] = {"dark": DARK, "light": LIGHT}

@@ -50,6 +50,7 @@ from ui.dashboard.chart_panels import (
     font,
     legend_html,
     make_panels,
+    marker_colour,
     pen,
 )
 from ui.dashboard.shortcuts import SHORTCUTS, with_key
@@ -58,7 +59,7 @@ from ui.dashboard.theme import SIZE_CHART_AXIS, SIZE_HEADER_SMALL, Theme
 from ui.dashboard.widgets import label
 from ui.limit_labels import LimitLabel
 
-MARKER_KINDS = frozenset({"alarm", "annotation"})  # phase changes are drawn as shading
+MARKER_KINDS = frozenset({"alarm", "annotation", "check", "rate"})  # phase changes are drawn as shading
 MAX_DRAWN_MARKERS = 200  # the newest; a chart with more lines than this says nothing
 # consecutive marker labels step down so they do not overlap; all below the row of phase names
 MARKER_LABEL_HEIGHTS = (0.88, 0.80, 0.72)
@@ -387,8 +388,8 @@ class TrendChart(QWidget):
             item.setFont(font(SIZE_CHART_AXIS))
             item.fill = pg.mkBrush(fill)
         for line in self.markers:
-            colour = t.alarm_high if getattr(line, "kind", "") == "alarm" else t.marker_annotation
-            line.setPen(pen(colour, 1.5, Qt.PenStyle.DashLine))
+            colour = marker_colour(t, getattr(line, "kind", ""))
+            line.setPen(pen(colour, 1.5, Qt.PenStyle.DotLine if colour == t.marker_treatment else Qt.PenStyle.DashLine))
             line.label.setColor(colour)
             line.label.setFont(font(SIZE_CHART_AXIS, bold=True))
             line.label.fill = pg.mkBrush(fill)

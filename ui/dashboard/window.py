@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -64,6 +64,7 @@ class DashboardWindow(QMainWindow):
     audio_pause_requested = Signal()
     limits_requested = Signal()
     theme_toggled = Signal(str)  # the theme now shown
+    refreshed = Signal()  # after every display refresh (2 Hz): panels of other parts follow it
     theme_locked_by = ""  # set by lock_theme: who fixed the theme, and where
 
     def __init__(
@@ -109,6 +110,7 @@ class DashboardWindow(QMainWindow):
         self._make_shortcuts()
         self.apply_theme(self.theme_name, announce=False)
         self._restore_state()
+        self.type_sink: Callable[[str], None] | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(min(refresh_ms, REFRESH_MS))
         self._timer.timeout.connect(self.refresh)
@@ -127,7 +129,13 @@ class DashboardWindow(QMainWindow):
         lower.setSpacing(10)
         lower.addWidget(self.chart, 1)
         scroll = QScrollArea()  # on a small screen the controls scroll rather than push the window
-        scroll.setWidget(self.controls)
+        side = QWidget()
+        self._side = QVBoxLayout(side)  # the controls, then the panels added (add_panel)
+        self._side.setContentsMargins(0, 0, 0, 0)
+        self._side.setSpacing(8)
+        self._side.addWidget(self.controls)
+        self._side.addStretch(1)
+        scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.viewport().setAutoFillBackground(False)
@@ -213,9 +221,23 @@ class DashboardWindow(QMainWindow):
             self._device_conditions = event.conditions
 
     def add_marker(self, at: datetime, kind: str, text: str) -> None:
-        """A chart marker at ``at`` ("alarm" or "annotation"); the alarm engine uses this."""
+        """A chart marker at ``at`` (a kind of :data:`monitor.trends.MARKER_KINDS`): alarms, checks, the pump."""
         self._sync_origin()
         self._trends.add_marker(self._session.minutes_at(at), kind, text)
+
+    def add_panel(self, panel: QWidget) -> None:
+        """Another part's panel at the top of the right-hand column, above the controls (the
+        treatment's: its reminder and discharge status must not scroll out of sight)."""
+        self._side.insertWidget(0, panel)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """A character typed outside a text field goes to ``type_sink`` (the check entry: ``S5``)."""
+        text = event.text()
+        plain = not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        if self.type_sink is not None and plain and len(text) == 1 and text.isprintable() and text != " ":
+            self.type_sink(text)
+            return
+        super().keyPressEvent(event)
 
     # -- places for the app and the alarm presenter (ui.alarm_presenter.AlarmView) -----------------
     # alarm_bar: the alarm bar; tiles: by measurement key, each showing an alarm state, limits, a badge
@@ -281,6 +303,7 @@ class DashboardWindow(QMainWindow):
         self.controls.set_phase(str(view.phase))
         self._show_tiles(view, now)
         self.chart.refresh(self._trends, self._spans(view, now))
+        self.refreshed.emit()
 
     def _show_arrivals(self) -> None:
         """The numbers, as soon as readings arrived (the 2 Hz timer would wait up to 500 ms)."""

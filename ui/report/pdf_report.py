@@ -1,7 +1,8 @@
 """The PDF session report for the patient's chart, drawn with Qt's own PDF writer.
 
 A4 portrait: patient and session details, the trend plot, the baseline / peak /
-lowest / end table, the vitals at the end of observation, time beyond alarm
+lowest / end table, the vitals at the end of observation, the treatment (dose,
+checks, discharge criteria, sign-off; :mod:`ui.report.pdf_treatment`), time beyond alarm
 limits, every alarm with its acknowledgement, the nurse's notes, operator
 actions, the monitor connection, and a line to sign. Every page carries the
 patient identifier and "page X of Y". Times are the local time of the computer
@@ -47,6 +48,7 @@ from monitor.review.events import AnnotationRecord, number_text
 from monitor.review.reader import Recording
 from monitor.review.summary import RETURN_BAND, ParameterSummary, Summary
 from ui.report.pdf_plot import draw_trends, trend_height_mm
+from ui.report.pdf_treatment import treatment_section
 from ui.report.pdf_words import Words, duration_text
 
 MonitorName = Callable[[str], str]  # protocol ("datex") -> the monitor's name for people
@@ -284,6 +286,7 @@ def _render(recording: Recording, summary: Summary, total: int | None,
     doc.paragraph(_summary_note(summary), font(SMALL), DIM, after_mm=2)
     title, vitals = _end_vitals(summary, words, recording)
     doc.box(vitals, INFO_FILL, INFO_BORDER, font(11, bold=True), title=title)
+    treatment_section(doc, recording, words)
     limits_section(doc, summary)
     alarms_section(doc, recording, summary, words)
     notes_section(doc, recording, words, notes)

@@ -31,8 +31,10 @@ from PySide6.QtWidgets import QPushButton
 
 from monitor.parameters import PARAMETERS, charted
 from monitor.review import AlarmOccurrence, Recording, alarm_occurrences
+from monitor.review.treatment import CheckRecord, RateRecord
 from ui.dashboard.chart_panels import MAIN_PANEL, font, legend_html, pen
 from ui.dashboard.theme import SIZE_CHART_AXIS, Theme
+from ui.dashboard.treatment_text import check_label, rate_label
 from ui.dashboard.trend_chart import MAX_DRAWN_MARKERS, TrendChart
 from ui.review import data as rd
 
@@ -163,12 +165,14 @@ class ReviewChart(TrendChart):
         self._style_lines()
 
     def _load_markers(self, recording: Recording, origin: float) -> None:
-        notes = [e for e in recording.events(frozenset({"annotation"}))][:MAX_DRAWN_MARKERS]
-        for i, event in enumerate(notes):
+        notes = [(e, "annotation", e.text) for e in recording.events(frozenset({"annotation"}))]
+        notes += treatment_markers(recording)
+        notes = sorted(notes, key=lambda n: n[0].time)[:MAX_DRAWN_MARKERS]
+        for i, (event, kind, text) in enumerate(notes):
             height = NOTE_LABEL_HEIGHTS[i % len(NOTE_LABEL_HEIGHTS)]
-            line = pg.InfiniteLine(pos=(event.time - origin) / 60.0, angle=90, movable=False, label=event.text,
+            line = pg.InfiniteLine(pos=(event.time - origin) / 60.0, angle=90, movable=False, label=text,
                                    labelOpts={"position": height, "anchors": [(0, 0), (0, 0)]})
-            line.kind = "annotation"
+            line.kind = kind
             self.plot_item.addItem(line)
             self.markers.append(line)
         self.alarms, _ = alarm_occurrences(recording.events(frozenset({"alarm"})))
@@ -303,6 +307,7 @@ class ReviewChart(TrendChart):
             f"{legend_html(t, self._recorded)} &nbsp;&nbsp; "
             f"<span style='color:{t.threshold}'>- - alarm limit</span> &nbsp;&nbsp; "
             f"<span style='color:{t.marker_annotation}'>\u2506 note</span> &nbsp;&nbsp; "
+            f"<span style='color:{t.marker_treatment}'>\u2506 check, pump</span> &nbsp;&nbsp; "
             f"<span style='color:{t.alarm_high}'>\u25b2</span><span style='color:{t.alarm_medium}'>\u25b2</span>"
             f"<span style='color:{t.alarm_low}'>\u25b2</span> alarm"
         )
@@ -315,6 +320,17 @@ class ReviewChart(TrendChart):
             text.setFont(font(SIZE_CHART_AXIS))
         if hasattr(self, "_origin"):
             self._place_alarm_marks()
+
+
+def treatment_markers(recording: Recording) -> list[tuple[object, str, str]]:
+    """Checks and pump changes as the live trend marks them (``S4``, ``Nausea``, ``Pump 75 mL/h``)."""
+    marks: list[tuple[object, str, str]] = []
+    for event in recording.events(frozenset({"treatment"})):
+        if isinstance(event, CheckRecord) and event.source == "check":
+            marks.append((event, "check", check_label(event)))
+        elif isinstance(event, RateRecord):
+            marks.append((event, "rate", rate_label(event)))
+    return marks
 
 
 def raised_priority(occurrence: AlarmOccurrence) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.review import LibraryError, RecordingInfo, RecordingOpenError, list_recordings, search
+from monitor.review.series import group_by_patient, patient_series
 from ui.dashboard.theme import FONT_FAMILIES, SIZE_HEADER_SMALL, get_theme, stylesheet
 from ui.dashboard.widgets import label
 from ui.review import words
@@ -88,6 +90,14 @@ class LibraryWindow(QMainWindow):
         self.refresh_button.clicked.connect(self.refresh)
         self.folder_button = QPushButton("Change folder\u2026")
         self.folder_button.clicked.connect(self.choose_folder)
+        self.group = QCheckBox("Group by patient")
+        self.group.setToolTip("Each patient's sessions together, oldest first (a course of treatment)")
+        self.group.toggled.connect(lambda _on: self.refresh())
+        self.series_button = QPushButton("Treatment series\u2026")
+        self.series_button.setToolTip("The selected patient's sessions side by side, with a chart across them")
+        self.series_button.setEnabled(False)
+        self.series_button.clicked.connect(self.open_series)
+        self.series_windows: list = []
         self.shortcuts = [QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh),
                           QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search_box.setFocus)]
 
@@ -96,9 +106,10 @@ class LibraryWindow(QMainWindow):
         titles.addWidget(self.heading)
         titles.addWidget(self.where)
         top.addLayout(titles, 1)
-        for button in (self.open_button, self.refresh_button, self.folder_button):
+        for button in (self.open_button, self.series_button, self.refresh_button, self.folder_button):
             top.addWidget(button)
         search_row = QHBoxLayout()
+        search_row.addWidget(self.group)
         search_row.addWidget(self.search_box, 1)
         search_row.addWidget(self.count)
         central = QWidget()
@@ -132,6 +143,9 @@ class LibraryWindow(QMainWindow):
                 self.infos = list_recordings(self.folder)
             except LibraryError as exc:
                 self.where.setText(str(exc))
+        if self.group.isChecked():  # each patient's course together, oldest first; no ID last
+            self.infos = [i for group in group_by_patient(self.infos).values() for i in group] + [
+                i for i in self.infos if not (i.patient_id.strip() and i.openable)]
         self._fill()
         self.apply_search(self.search_box.text())
 
@@ -201,6 +215,7 @@ class LibraryWindow(QMainWindow):
         rows = self.table.selectionModel().selectedRows()
         info = self.infos[rows[0].row()] if rows and 0 <= rows[0].row() < len(self.infos) else None
         self.open_button.setEnabled(info is not None)
+        self.series_button.setEnabled(info is not None and bool(info.patient_id.strip()) and info.openable)
         if info is None:
             self.detail.setText("Double-click a session, or select it and press Enter, to review it." if self.infos
                                 else "No recordings in this folder yet.")
@@ -239,12 +254,26 @@ class LibraryWindow(QMainWindow):
         window.raise_()
         return window
 
+    def open_series(self):
+        """The treatment series of the selected session's patient, from this folder."""
+        from ui.review.series_window import SeriesWindow
+
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self.folder is None:
+            return None
+        patient = self.infos[rows[0].row()].patient_id.strip()
+        series = patient_series(self.folder, patient)
+        window = SeriesWindow(series, self.folder, self.theme.name)
+        self.series_windows.append(window)
+        window.show()
+        return window
+
     def _forget(self, window: ReviewWindow) -> None:
         if window in self.review_windows:
             self.review_windows.remove(window)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for window in list(self.review_windows):
+        for window in [*self.review_windows, *self.series_windows]:
             window.close()
         super().closeEvent(event)
 

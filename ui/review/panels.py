@@ -135,6 +135,7 @@ FILTERS = {
     "Phases": lambda e: e.category == "phase",
     "Limit changes": lambda e: event_type(e) == "Limit",
     "Monitor link": lambda e: e.category == "link",
+    "Treatment": lambda e: e.category == "treatment",
 }
 
 
@@ -143,7 +144,8 @@ def event_type(event: Event) -> str:
         return "Limit" if event.event == "limit_changed" else "Alarm"
     if isinstance(event, ActionRecord):
         return "Limit" if event.action == "limit_changed" else "Action"
-    return {"phase": "Phase", "annotation": "Note", "link": "Link"}.get(event.category, event.category)
+    return {"phase": "Phase", "annotation": "Note", "link": "Link", "treatment": "Treatment"}.get(
+        event.category, event.category)
 
 
 class EventList(QWidget):
@@ -227,6 +229,8 @@ def _event_colour(theme: Theme, event: Event) -> str | None:
         return theme.marker_annotation
     if event.category == "action":
         return theme.threshold
+    if event.category == "treatment":
+        return theme.marker_treatment
     return None
 
 

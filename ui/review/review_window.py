@@ -14,6 +14,7 @@ sentence in a message box.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -51,6 +52,29 @@ def open_review(path: Path | str, theme: str = "dark", save_dialog: SaveDialog |
         raise
 
 
+def export_buttons(bar: QHBoxLayout, texts: dict[str, str], what: str,
+                   export_as: Callable[[str], object]) -> dict[str, QPushButton]:
+    """One button per export format on ``bar``; each calls ``export_as(key)``."""
+    buttons = {}
+    for key, text in texts.items():
+        button = QPushButton(text)
+        button.setToolTip(f"Save {what} as {text} (an existing file is never replaced)")
+        button.clicked.connect(lambda _checked=False, k=key: export_as(k))
+        bar.addWidget(button)
+        buttons[key] = button
+    return buttons
+
+
+def column(top: QHBoxLayout, body: QWidget, margins: tuple[int, int, int, int]) -> QWidget:
+    """A window's central widget: a bar of titles and buttons over the body, which takes the height."""
+    central = QWidget()
+    layout = QVBoxLayout(central)
+    layout.setContentsMargins(*margins)
+    layout.addLayout(top)
+    layout.addWidget(body, 1)
+    return central
+
+
 class ReviewWindow(QMainWindow):
     def __init__(self, recording: Recording, theme: str = "dark", save_dialog: SaveDialog | None = None) -> None:
         super().__init__()
@@ -71,16 +95,11 @@ class ReviewWindow(QMainWindow):
         self.readout.setFixedWidth(330)
         self.events = EventList(self.theme, recording.events(), self.origin)
         self.summary_panel = SummaryPanel(self.theme, self.summary, self.origin, rd.axis_title(recording))
-        self.export_buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
         bar.addLayout(self._header(recording), 1)
         bar.addWidget(label("Export", SIZE_HEADER_SMALL - 4, name="dim"))
-        for key, (text, *_rest) in EXPORTS.items():
-            button = QPushButton(text)
-            button.setToolTip(f"Save this session as {text} (an existing file is never replaced)")
-            button.clicked.connect(lambda _checked=False, k=key: self.export_as(k))
-            bar.addWidget(button)
-            self.export_buttons[key] = button
+        self.export_buttons = export_buttons(bar, {key: text for key, (text, *_rest) in EXPORTS.items()},
+                                             "this session", self.export_as)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.chart)
@@ -94,12 +113,7 @@ class ReviewWindow(QMainWindow):
         split.addWidget(top)
         split.addWidget(bottom)
         split.setSizes([590, 410])
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addLayout(bar)
-        layout.addWidget(split, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(column(bar, split, (8, 6, 8, 6)))
         self.setStyleSheet(stylesheet(self.theme) + _REVIEW_STYLE.format(t=self.theme))
         font = self.font()
         font.setFamilies(FONT_FAMILIES)

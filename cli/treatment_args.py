@@ -1,0 +1,92 @@
+"""The treatment plan on the command line of ``live`` and ``record``: ``--weight 80`` and friends.
+
+Every number is read like a typed one (:func:`monitor.treatment.entry.parse_quantity`):
+``80``, ``80.5`` and ``80kg`` are accepted; ``80,5``, ``8O``, ``8e1`` and ``176 lb`` are
+refused with one line naming the value and what to type. A value outside the
+treatment profile's sensible range (weight 20-300 kg, a dose above the profile's
+maximum, ...) is refused unless it is confirmed on purpose with ``--confirm FIELD``
+(``--weight 310 --confirm weight``); the confirmation is recorded with the plan, by
+``command line``, and logged. See ``docs/treatment.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+
+from monitor.alarms.profile import ProfileError
+from monitor.treatment.entry import EntryError, Field, parse_quantity
+from monitor.treatment.profile import DEFAULT_TREATMENT_PROFILE, TreatmentProfile, load_treatment_profile
+from monitor.treatment.request import PlanRequest
+
+log = logging.getLogger(__name__)
+
+CONFIRMABLE = {"weight": Field.WEIGHT, "dose": Field.DOSE, "time": Field.INFUSION_TIME,
+               "concentration": Field.CONCENTRATION, "volume": Field.VOLUME}
+_OPTION = {field: f"--confirm {name}" for name, field in CONFIRMABLE.items()}
+
+
+class PlanArgumentError(ValueError):
+    """A plan on the command line that cannot be used; ``str()`` is the one line for the user."""
+
+
+def quantity(field: Field) -> Callable[[str], float]:
+    """argparse type: ``field``'s number, read strictly."""
+
+    def parse(text: str) -> float:
+        try:
+            return parse_quantity(text, field)
+        except EntryError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def add_treatment_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("treatment plan (docs/treatment.md)")
+    group.add_argument("--weight", type=quantity(Field.WEIGHT), metavar="KG", help="patient's weight in kg")
+    group.add_argument("--dose", type=quantity(Field.DOSE), metavar="MG_PER_KG",
+                       help="prescribed dose in mg/kg (default: the treatment profile's, 0.5)")
+    group.add_argument("--concentration", type=quantity(Field.CONCENTRATION), metavar="MG_PER_ML",
+                       help="drug concentration in mg/mL (default: the profile's, 10)")
+    volume = group.add_mutually_exclusive_group()
+    volume.add_argument("--volume", type=quantity(Field.VOLUME), metavar="ML",
+                        help="infusion volume in mL, drug and diluent (default: the profile's, 100)")
+    volume.add_argument("--undiluted", action="store_true", help="the drug is given undiluted")
+    group.add_argument("--confirm", action="append", choices=sorted(CONFIRMABLE), default=[], metavar="FIELD",
+                       help="confirm a value outside its sensible range on purpose (recorded): "
+                            + ", ".join(CONFIRMABLE))
+    group.add_argument("--treatment-profile", metavar="FILE",
+                       help=f"treatment profile: a built-in name or a TOML file (default: the settings, "
+                            f"else {DEFAULT_TREATMENT_PROFILE})")
+
+
+def treatment_profile(args: argparse.Namespace) -> TreatmentProfile:
+    try:
+        return load_treatment_profile(args.treatment_profile or DEFAULT_TREATMENT_PROFILE)
+    except ProfileError as exc:
+        raise PlanArgumentError(str(exc)) from None
+
+
+def plan_request(args: argparse.Namespace, profile: TreatmentProfile,
+                 infusion_min: float | None = None) -> PlanRequest | None:
+    """The plan given on the command line, checked against ``profile``; None without ``--weight``."""
+    given = [name for name in ("dose", "concentration", "volume") if getattr(args, name) is not None]
+    if args.undiluted:
+        given.append("undiluted")
+    if args.weight is None:
+        if given or args.confirm:
+            raise PlanArgumentError(f"--{given[0] if given else 'confirm'} needs --weight KG too: "
+                                    "the dose is computed from the patient's weight.")
+        return None
+    request = PlanRequest(args.weight, args.dose, infusion_min, args.concentration, args.volume, args.undiluted,
+                          frozenset(CONFIRMABLE[name] for name in args.confirm))
+    review = request.review(profile)
+    if not review.can_confirm:
+        raise PlanArgumentError(" ".join(f.message for f in review.refusals))
+    for finding in review.confirmations:
+        if finding.field not in request.confirmed:
+            raise PlanArgumentError(f"{finding.message} If it is, add {_OPTION[finding.field]}.")
+        log.warning("confirmed on the command line: %s", finding.message)
+    return request
