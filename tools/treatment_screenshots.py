@@ -43,12 +43,6 @@ class _Driver:
     def stop(self) -> None: ...
 
 
-class _Silent:
-    """The alarm sound, unheard: a screenshot makes no noise."""
-
-    def play(self, priority: object) -> None: ...
-
-
 class _Simulator:
     """What the bed reads of an in-process simulator: the scenario's run (its timeline)."""
 
@@ -67,7 +61,7 @@ def build(theme: str, settings: QSettings, until_s: int) -> DashboardWindow:
     window = DashboardWindow(LatestValues(), TrendStore(), bed.session, clock.now, theme, patient_id="K-0142",
                              link_description=f"datex on {PORT}", settings=settings, simulated=False)
     presenter = TreatmentPresenter(bed.treatment, bed.session, window, clock.now)
-    alarms = AlarmPresenter(bed.alarms, window, _Silent())  # limits, lines and the alarm bar, as live
+    alarms = AlarmPresenter(bed.alarms, window)  # limits, lines and the alarm bar, as live (no sound here)
     for listener in (window.on_event, presenter.on_event):
         bed.subscribe(listener)
     window.set_recording("\u25cf Recording  2026-03-02 0830 K-0142.irm.sqlite", ok=True)
