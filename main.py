@@ -37,12 +37,14 @@ from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
+from monitor.room import RoomError, RoomSpec, load_room, room_of_ports
 from monitor.storage import default_recordings_dir, recording_name
 from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
 MAX_PLANNED_MINUTES = 24 * 60.0  # no infusion is planned longer than a day
+FIRST_OPEN_WAIT_S = 5.0  # record --room: how long to wait for each chair's first open before saying it failed
 
 
 class CommandError(Exception):
@@ -61,9 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    live = commands.add_parser("live", help="open the bedside dashboard (the default)")
-    _add_connection_args(live, required=False)
-    live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
+    live = commands.add_parser("live", help="open the bedside dashboard, or a room of chairs (the default)")
+    _add_connection_args(live, required=False, many=True)
+    live.add_argument("--room", type=Path, metavar="FILE", help="a room file: every chair on one screen "
+                      "(docs/room-format.md)")
+    live.add_argument("--patient", action="append", default=[], metavar="ID",
+                      help="patient identifier (optional; one per --port)")
     live.add_argument("--recordings", type=Path, metavar="DIR", help="folder for session recordings")
     live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"), default=40.0,
                       metavar="M", help="planned infusion length (default 40)")
@@ -71,9 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
                       help=f"alarm profile: a built-in name or a TOML file (default {DEFAULT_PROFILE})")
 
-    record = commands.add_parser("record", help="record from a monitor without a window")
-    _add_connection_args(record, required=True)
-    record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
+    record = commands.add_parser("record", help="record from a monitor, or every chair of a room, without a window")
+    _add_connection_args(record, required=False)
+    record.add_argument("--out", type=Path, metavar="FILE", help="new recording file (with --port)")
+    record.add_argument("--room", type=Path, metavar="FILE", help="a room file: record every chair")
+    record.add_argument("--out-dir", type=Path, metavar="DIR", help="folder for the chairs' recordings (with --room)")
     record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
     record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     record.add_argument("--profile", default=DEFAULT_PROFILE, metavar="FILE",
@@ -93,18 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> None:
+def _add_connection_args(parser: argparse.ArgumentParser, required: bool, many: bool = False) -> None:
     parser.add_argument(
-        "--port", required=required, metavar="URL",
-        help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO",
+        "--port", required=required, metavar="URL", action="append" if many else "store",
+        help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO"
+        + ("; several: a room of those ports" if many else ""),
     )
     parser.add_argument("--protocol", choices=registry.protocol_names(), required=required, default=None)
     parser.add_argument("--speed", type=speed_factor, default=1.0, help="run the clock X times faster")
 
 
 # -- wiring ---------------------------------------------------------------------
-def connect(port: str, protocol: str, clock: Clock, sink: Listener) -> tuple[Driver, InProcessSimulator | None]:
-    """Build the driver for ``port``, starting the in-process simulator for ``sim:``."""
+def connect(port: str, protocol: str, clock: Clock, sink: Listener, sim_seed: int = 1
+            ) -> tuple[Driver, InProcessSimulator | None]:
+    """Build the driver for ``port``, starting the in-process simulator for ``sim:`` (with ``sim_seed``)."""
     if not registry.host_available(protocol):
         raise CommandError(f"The {protocol} protocol is not available in this version.")
     _check_socket_url(port)
@@ -113,7 +122,7 @@ def connect(port: str, protocol: str, clock: Clock, sink: Listener) -> tuple[Dri
         if not registry.simulator_available(protocol):
             raise CommandError(f"The simulator cannot speak {protocol} yet; use --protocol datex or masimo.")
         try:
-            simulator = start_simulator(port, protocol, clock)
+            simulator = start_simulator(port, protocol, clock, seed=sim_seed)
         except ScenarioError as exc:
             raise CommandError(str(exc)) from None
         return Driver(simulator.url, registry.session_factory(protocol), clock, sink,
@@ -122,7 +131,8 @@ def connect(port: str, protocol: str, clock: Clock, sink: Listener) -> tuple[Dri
     return driver, simulator
 
 
-def build_bed(config: BedConfig, *, wait_for_port: bool = False, recording_required: bool = False) -> Bed:
+def build_bed(config: BedConfig, *, wait_for_port: bool = False, recording_required: bool = False,
+              sim_seed: int = 1) -> Bed:
     """The one way a bed is built: its driver (and simulator), then its recording.
 
     ``wait_for_port``: open the port first and refuse (CommandError) before any file
@@ -130,9 +140,9 @@ def build_bed(config: BedConfig, *, wait_for_port: bool = False, recording_requi
     keeps retrying. ``recording_required``: a recording that cannot be created is a
     RecordingError; otherwise the bed monitors without one and says why
     (``bed.recording_error``). Nothing runs yet unless ``wait_for_port``: subscribe,
-    then ``bed.start()``.
+    then ``bed.start()``. ``sim_seed``: a room's simulated chairs each get their own patient.
     """
-    bed = Bed(config, lambda sink: connect(config.port, config.protocol, config.clock, sink))
+    bed = Bed(config, lambda sink: connect(config.port, config.protocol, config.clock, sink, sim_seed))
     try:
         if wait_for_port and bed.driver is not None:
             bed.open_link()
@@ -151,7 +161,8 @@ def _open_recording(bed: Bed, required: bool) -> None:
     started_at = config.clock.now()
     path = config.recording_file
     if path is None and config.recordings_folder is not None:
-        path = config.recordings_folder / recording_name(started_at.astimezone(), config.patient_id)
+        chair = config.name if config.room else ""
+        path = config.recordings_folder / recording_name(started_at.astimezone(), config.patient_id, chair)
     if path is None:
         return
     try:
@@ -198,7 +209,8 @@ def _check_folder(folder: Path) -> None:
 
 
 def recording_metadata(config: BedConfig, started_at: datetime) -> dict[str, str]:
-    return {
+    room = {"room": config.room, "chair": config.name} if config.room else {}
+    return {**room,
         "program": "infusion-monitor",
         "program_version": VERSION,
         "started_at": started_at.isoformat(),
@@ -231,6 +243,16 @@ def load_alarm_profile(name_or_path: str) -> Profile:
 
 
 def run_record(args: argparse.Namespace) -> int:
+    if args.room is not None:
+        return run_record_room(args)
+    if args.out_dir is not None:
+        raise CommandError("--out-dir goes with --room FILE (a folder for the chairs' recordings); "
+                           "one monitor records to --out FILE.")
+    missing = [flag for flag, value in (("--port", args.port), ("--protocol", args.protocol), ("--out", args.out))
+               if value is None]
+    if missing:
+        raise CommandError(f"the following arguments are required: {', '.join(missing)} "
+                           "(or --room FILE --out-dir DIR to record a room)")
     _check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
     config = BedConfig("bed", args.port, args.protocol, ScaledClock(args.speed), profile, recording_file=args.out)
@@ -243,6 +265,81 @@ def run_record(args: argparse.Namespace) -> int:
     finally:
         bed.stop("ended normally")
     return 0
+
+
+def run_record_room(args: argparse.Namespace) -> int:
+    """Every chair of the room recorded into its own file in --out-dir, its lines carrying its name.
+    A chair whose port will not open is said once on stderr and retried; the others record."""
+    _refuse_with_room({"--port": args.port, "--protocol": args.protocol, "--out": args.out})
+    if args.out_dir is None:
+        raise CommandError("the following arguments are required with --room: --out-dir")
+    room = load_room_file(args.room)
+    _check_folder(args.out_dir)
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        raise CommandError(f"{args.out_dir} is a file, not a folder; give a folder for the recordings.")
+    clock = ScaledClock(args.speed)
+    stop = stop_on_signals()
+    beds = build_room(room, clock, args.out_dir, args.profile, recording_required=True)
+    lock = threading.Lock()  # one stdout for every chair: whole lines, never interleaved
+    try:
+        for bed in beds:
+            bed.subscribe(Printer(sys.stdout, args.jsonl, clock.now, on_closed=stop.set, bed=bed.name, lock=lock))
+        for bed in beds:
+            bed.start()
+        for bed in beds:
+            if bed.driver is not None and bed.driver.first_open.wait(FIRST_OPEN_WAIT_S) and bed.driver.first_open_error:
+                print(one_line(f"infusion-monitor: {bed.name}: {bed.driver.first_open_error} "
+                               "Recording the other chairs; retrying this one."), file=sys.stderr)
+        _wait_for_end(clock, stop, args.duration)
+    finally:
+        for bed in beds:
+            bed.stop("ended normally")
+    return 0
+
+
+def _refuse_with_room(options: dict[str, object]) -> None:
+    given = [flag for flag, value in options.items() if value not in (None, [], "")]
+    if given:
+        raise CommandError(f"{', '.join(given)} cannot be used with --room: the room file names each "
+                           "chair's port, protocol and patient.")
+
+
+def load_room_file(path: Path) -> RoomSpec:
+    try:
+        return load_room(path, registry.protocol_names())
+    except RoomError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def chair_config(room: RoomSpec, index: int, clock: Clock, folder: Path, default_profile: str) -> BedConfig:
+    """Chair ``index`` of the room as a bed (issue 17's per-chair treatment entries join it here)."""
+    chair = room.chairs[index]
+    try:
+        profile = load_profile(chair.profile or default_profile)
+    except ProfileError as exc:
+        raise CommandError(f"{room.where(index, 'profile')}: {exc}") from None
+    return BedConfig(chair.name, chair.port, chair.protocol, clock, profile, patient_id=chair.patient,
+                     planned_infusion_s=chair.planned_minutes * 60, recordings_folder=folder, room=room.name)
+
+
+def build_room(room: RoomSpec, clock: Clock, folder: Path, default_profile: str, *,
+               recording_required: bool) -> list[Bed]:
+    """A bed per chair, each with its own simulated patient on a ``sim:`` port; none started.
+    A chair that cannot be built (an unknown scenario, a recording that cannot be made when one
+    is required) stops the ones already built and is refused with the room file's line."""
+    configs = [chair_config(room, i, clock, folder, default_profile) for i in range(len(room.chairs))]
+    beds: list[Bed] = []
+    try:
+        for i, config in enumerate(configs):
+            try:
+                beds.append(build_bed(config, recording_required=recording_required, sim_seed=i + 1))
+            except (CommandError, RecordingError) as exc:
+                raise CommandError(f"{room.where(i, 'port')}: {exc}") from None
+    except BaseException:
+        for bed in beds:
+            bed.stop("not started")
+        raise
+    return beds
 
 
 def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
@@ -285,6 +382,10 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_live(args: argparse.Namespace) -> int:
+    if args.room is not None or len(args.port or ()) > 1:
+        return run_live_room(args)
+    if len(args.patient) > 1:
+        raise CommandError("one --patient per --port: several patients need several ports (a room).")
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
     folder = args.recordings or default_recordings_dir()
     _check_folder(folder)
@@ -295,12 +396,32 @@ def run_live(args: argparse.Namespace) -> int:
     def open_bed(port: str, protocol: str) -> Bed:
         """For the window: the port given, or the one the nurse chose in the connection dialog."""
         return build_bed(BedConfig(
-            "bed", port, protocol, clock, profile, patient_id=args.patient,
+            "bed", port, protocol, clock, profile, patient_id=args.patient[0] if args.patient else "",
             planned_infusion_s=args.planned_minutes * 60, recordings_folder=folder,
         ))
 
-    bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
+    bed = open_bed(args.port[0], args.protocol or "datex") if args.port else None  # else the dialog asks
     return run_dashboard(bed, open_bed, args.theme, list_serial_ports)
+
+
+def run_live_room(args: argparse.Namespace) -> int:
+    """``live --room FILE``, or ``live --port A --port B ...`` (a room of those ports): every chair
+    on one screen. A chair whose port will not open is shown with its error, retrying."""
+    if args.room is not None:
+        _refuse_with_room({"--port": args.port, "--protocol": args.protocol, "--patient": args.patient})
+        room = load_room_file(args.room)
+    else:
+        try:
+            room = room_of_ports(args.port, args.protocol or "datex", args.patient,
+                                 planned_minutes=args.planned_minutes)
+        except RoomError as exc:
+            raise CommandError(str(exc)) from None
+    folder = args.recordings or default_recordings_dir()
+    _check_folder(folder)
+    from ui.room.app import run_room  # Qt is loaded only for the window
+
+    beds = build_room(room, ScaledClock(args.speed), folder, args.profile, recording_required=False)
+    return run_room(room.name, beds, args.theme)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ class BedConfig:
     planned_infusion_s: float = DEFAULT_PLANNED_INFUSION_S
     recording_file: Path | None = None  # a new recording file ...
     recordings_folder: Path | None = None  # ... or a folder to name one in; neither: not recorded
+    room: str = ""  # the room this bed is a chair of (``name`` is then the chair's); "" for a lone bedside
 
     @property
     def simulated(self) -> bool:

@@ -30,7 +30,6 @@ from ui.bridge import EventBridge
 from ui.dashboard.connection_dialog import choose_connection
 from ui.dashboard.window import DashboardWindow
 from ui.sound.adapter import SupervisedSound
-from ui.sound.adapter import SupervisedSound
 
 log = logging.getLogger(__name__)
 # glibc's mallopt() parameters (<malloc.h>) and the size from which a buffer gets its own mapping.
@@ -46,7 +45,9 @@ class BedView(QObject):
     actions to the bed's commands, which record what they cause.
     """
 
-    def __init__(self, bed: Bed, theme: str | None = None, settings=None) -> None:
+    def __init__(self, bed: Bed, theme: str | None = None, settings=None, *, own_sound: bool = True) -> None:
+        """``own_sound``: this view sounds its bed's alarms (a bedside); a room has one sound for all
+        its chairs (``ui.room.app``), so its chairs' views have none."""
         super().__init__()
         self.bed = bed
         config = bed.config
@@ -57,7 +58,8 @@ class BedView(QObject):
         )
         # the sound process's display watchdog reports from a thread of its own: bed.post takes any thread
         self.sound = SupervisedSound(
-            self.window, on_display=lambda frozen, seconds: bed.post(DisplayStatus(frozen, seconds)))
+            self.window, on_display=lambda frozen, seconds: bed.post(DisplayStatus(frozen, seconds))
+        ) if own_sound else None
         self.presenter = AlarmPresenter(bed.alarms, self.window, self.sound)
         self._unsubscribe: Callable[[], None] | None = None
         self.setParent(self.window)
@@ -74,20 +76,22 @@ class BedView(QObject):
         window.annotation_requested.connect(
             lambda text, kind: self._session_action(lambda: bed.session.annotate(text, kind))
         )
-        self.sound.unavailable.connect(lambda message: bed.alarms.on_audio(False, message))
-        self.sound.restored.connect(lambda: bed.alarms.on_audio(True))
         window.acknowledge_requested.connect(lambda: self.presenter.acknowledge())
         window.audio_pause_requested.connect(lambda: self.presenter.pause_audio())
         window.limits_requested.connect(lambda: self.presenter.limits_dialog().exec())
         self._unsubscribe = bed.subscribe(self.bridge.event.emit)
-        self.sound.check()
+        if self.sound is not None:
+            self.sound.unavailable.connect(lambda message: bed.alarms.on_audio(False, message))
+            self.sound.restored.connect(lambda: bed.alarms.on_audio(True))
+            self.sound.check()
         self.presenter.start()
         bed.start()
 
     def stop(self) -> None:
         """Silence and stop listening (the bed is stopped by whoever built it)."""
         self.presenter.stop()
-        self.sound.close()  # the sound process ends with the view
+        if self.sound is not None:
+            self.sound.close()  # the sound process ends with the view
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -1,0 +1,253 @@
+"""The infusion room for the chairs ``main.py`` built: ``main.py`` calls :func:`run_room` and nothing else does.
+
+Every chair is a bed of its own (driver, session, alarm engine, recording, thread)
+with its own bedside view (:class:`ui.app.BedView`, the dashboard kept from the
+start, so its trend covers the whole session whenever it is opened) and a
+:class:`~monitor.chair_watch.ChairWatch` that makes its snapshot for the
+overview's panel. What the room adds is one of each for the whole room:
+
+- **Sound.** One sound process plays the highest priority any chair's alarm engine
+  wants sounded (``should_sound``); the chairs' views have none. (Until the
+  Qt-free annunciator of issue 14 lands, :class:`RoomSound` is that: one
+  :class:`~ui.sound.adapter.SupervisedSound` fed with the maximum over chairs.)
+- **The room's own technical alarms.** The sound failing (AUDIO_UNAVAILABLE) and the
+  screen freezing (DISPLAY_FROZEN) happen to the room, not to a chair, yet they
+  matter to every session: each chair's engine raises them, so each recording
+  says that its alarms could not be heard or seen. On screen they are shown once,
+  as ``Room: ...`` in the room's bar (never on the panels, which would all flash
+  for one fault), and acknowledged once for every chair (F5 on the overview).
+- **Display.** Panels follow a 2 Hz timer (clocks, staleness) and are redrawn on
+  the next turn of the event loop when their chair's events arrive, as the
+  bedside's tiles are. Only the dashboard on screen draws; the others keep their
+  readings and trend and catch up when shown (``DashboardWindow.set_active``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from monitor.alarms import AlarmCondition, Priority
+from monitor.bed import Bed
+from monitor.chair_watch import ChairWatch
+from monitor.core import DisplayStatus
+from monitor.snapshot import AlarmSnapshot, ChairSnapshot
+from ui.app import BedView, end_reason, keep_large_buffers_out_of_the_heap
+from ui.app_identity import set_app_identity
+from ui.dashboard.theme import get_theme, other_theme
+from ui.dashboard.window import remembered_theme
+from ui.room.overview import RoomOverview, bar_items
+from ui.room.window import RoomWindow
+from ui.sound.adapter import SupervisedSound
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 500  # panels' clocks and staleness
+SOUND_MS = 250  # the room's sound follows its chairs within a quarter of a second
+STATION_CONDITIONS = frozenset({AlarmCondition.AUDIO_UNAVAILABLE.value, AlarmCondition.DISPLAY_FROZEN.value})
+
+
+def room_settings() -> QSettings:
+    """The room's window and its chairs' dashboards remember their own state, apart from a bedside's."""
+    return QSettings("infusion-monitor", "room")
+
+
+def split_station(snapshots: Sequence[ChairSnapshot]) -> tuple[list[ChairSnapshot], list[AlarmSnapshot]]:
+    """Each chair without the room's own alarms, and those once each (unacknowledged if any chair's is)."""
+    chairs: list[ChairSnapshot] = []
+    station: dict[str, AlarmSnapshot] = {}
+    for snap in snapshots:
+        own = tuple(a for a in snap.alarms if a.condition not in STATION_CONDITIONS)
+        for alarm in snap.alarms:
+            if alarm.condition in STATION_CONDITIONS:
+                kept = station.get(alarm.condition)
+                if kept is None or (kept.status != "active" and alarm.status == "active"):
+                    station[alarm.condition] = alarm
+        chairs.append(snap if len(own) == len(snap.alarms) else replace(snap, alarms=own))
+    return chairs, list(station.values())
+
+
+class RoomSound:
+    """One sound for the room: the highest priority any chair wants sounded."""
+
+    def __init__(self, beds: Sequence[Bed], sound: SupervisedSound) -> None:
+        self._beds = beds
+        self.sound = sound
+
+    def priority(self) -> Priority | None:
+        wanted = [p for p in (bed.alarms.should_sound() for bed in self._beds) if p is not None]
+        return max(wanted) if wanted else None
+
+    def refresh(self) -> None:
+        self.sound.play(self.priority())
+
+
+class _Chair(QObject):
+    """One chair in the room: its bed, its bedside view without a sound, and its watch."""
+
+    def __init__(self, room: RoomView, index: int, bed: Bed, theme: str, settings: QSettings) -> None:
+        super().__init__()
+        self.room, self.index, self.bed = room, index, bed
+        notice = f"NOT RECORDING: {bed.recording_error}" if bed.recording_error else ""
+        self.watch = ChairWatch(bed, bed.config.patient_id, bed.clock.now, notice)
+        self.view = BedView(bed, theme, settings, own_sound=False)
+        self.view.bridge.event.connect(self.on_event)
+
+    def on_event(self, _event: object) -> None:
+        """GUI thread: something happened at this chair; its panel is redrawn on the next turn."""
+        self.room.changed(self.index)
+
+    def set_shown(self, shown: bool) -> None:
+        self.view.window.set_active(shown)
+        if shown:
+            self.view.presenter.start()
+        else:
+            self.view.presenter.timer.stop()
+
+
+class RoomView(QObject):
+    def __init__(self, title: str, beds: Sequence[Bed], theme: str | None = None,
+                 settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.beds = tuple(beds)
+        self.settings = settings or room_settings()
+        self.theme = get_theme(theme or remembered_theme(self.settings))
+        self.overview = RoomOverview(title, self.theme, simulated=any(b.config.simulated for b in beds))
+        self.chairs = [_Chair(self, i, bed, self.theme.name, self.settings) for i, bed in enumerate(beds)]
+        self.window = RoomWindow(title, self.overview, [(c.bed.name, c.view.window) for c in self.chairs],
+                                 self.theme, self.settings)
+        self.setParent(self.window)
+        self.snapshots: list[ChairSnapshot] = []
+        self.station: list[AlarmSnapshot] = []
+        self._dirty: set[int] = set()
+        self.sound = SupervisedSound(self.window, on_display=self._on_display)
+        self.room_sound = RoomSound(self.beds, self.sound)
+        self._timers = [self._timer(REFRESH_MS, self.refresh), self._timer(SOUND_MS, self.room_sound.refresh)]
+        self._arrivals = self._timer(0, self._show_arrivals, single=True)
+        self.window.page_changed.connect(self._page_changed)
+        self.window.theme_toggled.connect(self.toggle_theme)
+        self.window.acknowledge_room.connect(self.acknowledge_room)
+
+    def _timer(self, ms: int, slot, single: bool = False) -> QTimer:
+        timer = QTimer(self)
+        timer.setInterval(ms)
+        timer.setSingleShot(single)
+        timer.timeout.connect(slot)
+        return timer
+
+    # -- running ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Every chair's view (which starts its bed), paused out of sight; then the room's sound and display."""
+        self.sound.unavailable.connect(self._sound_unavailable)
+        self.sound.restored.connect(lambda: [bed.alarms.on_audio(True) for bed in self.beds])
+        for chair in self.chairs:
+            chair.view.start()
+            chair.set_shown(False)
+        self.sound.check()
+        for timer in self._timers:
+            timer.start()
+        self.refresh()
+
+    def stop(self) -> None:
+        """Silence and stop listening (the beds are stopped by whoever built them)."""
+        for timer in (*self._timers, self._arrivals):
+            timer.stop()
+        self.sound.play(None)
+        self.sound.close()
+        for chair in self.chairs:
+            chair.view.stop()
+            chair.watch.close()
+
+    # -- display --------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Every panel, the room's bar and the strip over the chair shown."""
+        now = self.beds[0].clock.now() if self.beds else None
+        self.snapshots, self.station = split_station([c.watch.snapshot(now) for c in self.chairs])
+        self._dirty.clear()
+        self.overview.show_chairs(self.snapshots, self.station, now)
+        self._show_strip()
+
+    def changed(self, index: int) -> None:
+        self._dirty.add(index)
+        if not self._arrivals.isActive():
+            self._arrivals.start()
+
+    def _show_arrivals(self) -> None:
+        if len(self.snapshots) != len(self.chairs):
+            self.refresh()
+            return
+        fresh, station = split_station([self.chairs[i].watch.snapshot() for i in sorted(self._dirty)])
+        for i, snap in zip(sorted(self._dirty), fresh, strict=True):
+            self.snapshots[i] = snap
+            self.overview.panels[i].show_snapshot(snap)
+        self._dirty.clear()
+        if station or self.station:
+            _, self.station = split_station([c.watch.snapshot() for c in self.chairs])
+        self.overview.show_bar(self.snapshots, self.station)
+        self._show_strip()
+
+    def _show_strip(self) -> None:
+        shown = self.window.current_chair
+        if shown is None:
+            return
+        others = [s for i, s in enumerate(self.snapshots) if i != shown]
+        self.window.strips[shown].show_others(*bar_items(others, self.station))
+
+    def _page_changed(self, index: int) -> None:
+        for chair in self.chairs:
+            chair.set_shown(chair.index == index)
+        self.refresh()
+
+    def toggle_theme(self) -> None:
+        self.theme = get_theme(other_theme(self.theme.name))
+        self.window.apply_theme(self.theme)
+        for chair in self.chairs:
+            chair.view.window.apply_theme(self.theme.name, announce=False)
+        self.settings.setValue("theme", self.theme.name)
+
+    # -- the room's own alarms -------------------------------------------------------------------------
+    def acknowledge_room(self) -> None:
+        """The room's sound or screen alarms, acknowledged in every chair (each logs it)."""
+        for bed in self.beds:
+            for alarm in bed.alarms.active():
+                if alarm.condition.value in STATION_CONDITIONS and not alarm.silenced:
+                    bed.alarms.acknowledge(alarm.condition)
+        self.refresh()
+        self.room_sound.refresh()
+
+    def _sound_unavailable(self, message: str) -> None:
+        for bed in self.beds:
+            bed.alarms.on_audio(False, message)
+
+    def _on_display(self, frozen: bool, seconds: float) -> None:
+        """The sound process's watchdog, on its own thread: the one screen froze for every chair."""
+        for bed in self.beds:
+            bed.post(DisplayStatus(frozen, seconds))
+
+
+def run_room(title: str, beds: Sequence[Bed], theme: str | None) -> int:
+    """Show the room of ``beds`` (built by ``main.py``) until its window closes; then stop every bed."""
+    try:
+        keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName("Infusion Room Monitor")
+        set_app_identity(app)
+        room = RoomView(title, beds, theme)
+        room.start()
+        room.window.show()
+        try:
+            return app.exec()
+        finally:
+            room.window.save_state()
+            room.stop()
+    finally:
+        for bed in beds:
+            bed.stop(end_reason(bed))
+
+
+__all__ = ["RoomSound", "RoomView", "run_room", "split_station"]
