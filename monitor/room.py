@@ -141,7 +141,7 @@ def port_identity(port: str) -> str | None:
     if port.startswith(SIM_PREFIX):
         return None
     if port.startswith("socket://"):
-        return port.lower().rstrip("/")
+        return port.lower()  # host names are case-insensitive
     if os.path.isabs(port):
         return os.path.realpath(port)  # /dev/serial/by-id/... and /dev/ttyUSB0 may be one adapter
     return port.upper()  # COM3 and com3 are one port on Windows
@@ -154,7 +154,7 @@ class _Reader:
         self.source, self.lines, self.protocols, self.base = source, lines, protocols, base
 
     def fail(self, path: KeyPath, rule: str) -> RoomError:
-        place = ".".join(str(p) for p in path if isinstance(p, str))
+        place = " ".join(str(p) for p in path)  # "room name", "chair 2 port" (counted from 1)
         if len(path) >= 2 and path[0] == "chair" and isinstance(path[1], int):
             place = f"chair {path[1] + 1}" + (f" {path[2]}" if len(path) > 2 else "")
         return RoomError(f"{self.source} line {self.lines.line_of(path)}: {place}: {rule}")
