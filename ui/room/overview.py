@@ -26,6 +26,7 @@ from ui.dashboard.alarm_bar import AlarmBar
 from ui.dashboard.theme import SIZE_HEADER_SMALL, SIZE_WALL_CLOCK, Theme
 from ui.dashboard.widgets import label
 from ui.room.panel import ChairPanel
+from ui.room.panel_text import RANK
 
 ROOM = "Room"  # the prefix of a station alarm in the bar
 ACKNOWLEDGE_ROOM = "Acknowledge room alarm   F5"
@@ -47,21 +48,19 @@ def chair_shortcut(index: int) -> str:
 
 def bar_items(snapshots: Sequence[ChairSnapshot], station: Sequence[AlarmSnapshot] = ()
               ) -> tuple[list[tuple[str, str]], bool]:
-    """The room bar's ``(priority, text)`` items and whether its top one is acknowledged (steady).
-
-    Unacknowledged alarms come before acknowledged ones of the same priority, then in chair
-    order (the bar sorts by priority, keeping this order within one).
+    """The room bar's ``(priority, text)`` items, as it shows them, and whether its top one is
+    acknowledged (then shown steadily): highest priority first; within one, unacknowledged
+    before acknowledged, then the room's own, then chair by chair.
     """
-    entries: list[tuple[bool, int, str, str]] = []
+    entries: list[tuple[int, bool, int, str, str]] = []
     for order, (prefix, alarms) in enumerate([(ROOM, station), *((s.bed, s.alarms) for s in snapshots)]):
         for alarm in alarms:
             acknowledged = alarm.status != "active"
             text = f"{prefix}: {alarm.message}" + (" (acknowledged)" if acknowledged else "")
-            entries.append((acknowledged, order, alarm.priority, text))
-    entries.sort(key=lambda e: (e[0], e[1]))
-    ranks = {"high": 3, "medium": 2, "low": 1}
-    steady = bool(entries) and all(e[0] for e in entries if ranks[e[2]] == max(ranks[x[2]] for x in entries))
-    return [(priority, text) for _, _, priority, text in entries], steady
+            entries.append((-RANK[alarm.priority], acknowledged, order, alarm.priority, text))
+    entries.sort(key=lambda e: e[:3])
+    steady = bool(entries) and entries[0][1]
+    return [(priority, text) for *_, priority, text in entries], steady
 
 
 class RoomOverview(QWidget):

@@ -80,6 +80,7 @@ class ChairPanel(QWidget):
         self.flasher = Flasher(self)
         self.flasher.changed.connect(lambda _on: self.update())
         self._fonts: dict[tuple[str, float, float, bool], QFont] = {}
+        self.digits_px = 0  # the pixel size the large numbers were last painted at (tests, screenshots)
 
     # -- API ---------------------------------------------------------------------------------------
     def show_snapshot(self, snapshot: ChairSnapshot) -> None:
@@ -216,6 +217,8 @@ class ChairPanel(QWidget):
         if big and len(cells) > 2:
             layouts.append(self._layout(cells, band, big, 2))
         boxes, fonts = max(layouts, key=lambda layout: layout[1].digits.pixelSize())
+        if big:
+            self.digits_px = fonts.digits.pixelSize()
         for cell, box in zip(cells, boxes, strict=True):
             self._cell(p, cell, look, box, fonts)
 
