@@ -5,7 +5,8 @@ and the central station draw the same screen: a chair's panel is
 :class:`~ui.room.panel.ChairPanel`, the bar is the bedside's
 :class:`~ui.dashboard.alarm_bar.AlarmBar` listing every chair's alarms highest
 priority first, each prefixed with its chair's name (``*** Chair 3: NIBP sys 182 >
-180``). Alarms that belong to the station rather than to a chair (the room's sound
+180  (+2 more)``: one line per alarming chair, its most severe alarm). Alarms that
+belong to the station rather than to a chair (the room's sound
 or screen failing) are given apart and listed once, as ``Room: ...``; only for
 those does the bar offer its acknowledge button, because every chair's own alarms
 are acknowledged at that chair's dashboard, by a nurse who has looked at it.
@@ -26,7 +27,7 @@ from ui.dashboard.alarm_bar import AlarmBar
 from ui.dashboard.theme import SIZE_HEADER_SMALL, SIZE_WALL_CLOCK, Theme
 from ui.dashboard.widgets import label
 from ui.room.panel import ChairPanel
-from ui.room.panel_text import RANK
+from ui.room.panel_text import RANK, top_alarm
 
 ROOM = "Room"  # the prefix of a station alarm in the bar
 ACKNOWLEDGE_ROOM = "Acknowledge room alarm   F5"
@@ -49,15 +50,24 @@ def chair_shortcut(index: int) -> str:
 def bar_items(snapshots: Sequence[ChairSnapshot], station: Sequence[AlarmSnapshot] = ()
               ) -> tuple[list[tuple[str, str]], bool]:
     """The room bar's ``(priority, text)`` items, as it shows them, and whether its top one is
-    acknowledged (then shown steadily): highest priority first; within one, unacknowledged
-    before acknowledged, then the room's own, then chair by chair.
+    acknowledged (then shown steadily).
+
+    One item per alarming chair, its most severe alarm with how many more it has
+    (``Chair 3: NIBP sys 182 > 180  (+2 more)``: the panel and the chair's dashboard list
+    them all), so eight alarming chairs still fit the bar; and one per alarm of the room's
+    own. Highest priority first; within one, unacknowledged before acknowledged, then the
+    room's own, then chair by chair.
     """
     entries: list[tuple[int, bool, int, str, str]] = []
-    for order, (prefix, alarms) in enumerate([(ROOM, station), *((s.bed, s.alarms) for s in snapshots)]):
-        for alarm in alarms:
-            acknowledged = alarm.status != "active"
-            text = f"{prefix}: {alarm.message}" + (" (acknowledged)" if acknowledged else "")
-            entries.append((-RANK[alarm.priority], acknowledged, order, alarm.priority, text))
+    groups = [(ROOM, [a]) for a in station] + [(s.bed, list(s.alarms)) for s in snapshots]
+    for order, (prefix, alarms) in enumerate(groups):
+        top = top_alarm(alarms)
+        if top is None:
+            continue
+        acknowledged = top.status != "active"
+        more = f"  (+{len(alarms) - 1} more)" if len(alarms) > 1 else ""
+        text = f"{prefix}: {top.message}" + (" (acknowledged)" if acknowledged else "") + more
+        entries.append((-RANK[top.priority], acknowledged, order, top.priority, text))
     entries.sort(key=lambda e: e[:3])
     steady = bool(entries) and entries[0][1]
     return [(priority, text) for *_, priority, text in entries], steady

@@ -15,6 +15,7 @@ the monitor sends (SpO2, PR, RR, EtCO2, temperature).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.latest import Freshness
@@ -110,13 +111,17 @@ def link_word(link: str) -> str:
         return link.upper()
 
 
-def alarm_line(alarms: tuple[AlarmSnapshot, ...]) -> tuple[str, str | None]:
-    """The most severe alarm in one line, ``(+N more)`` for the rest; unacknowledged first."""
-    if not alarms:
+def top_alarm(alarms: Sequence[AlarmSnapshot]) -> AlarmSnapshot | None:
+    """The most severe alarm; of those, an unacknowledged one first."""
+    return min(alarms, key=lambda a: (-RANK.get(a.priority, 0), a.status != "active"), default=None)
+
+
+def alarm_line(alarms: Sequence[AlarmSnapshot]) -> tuple[str, str | None]:
+    """The most severe alarm in one line, ``(+N more)`` for the rest."""
+    top = top_alarm(alarms)
+    if top is None:
         return "", None
-    ordered = sorted(alarms, key=lambda a: (-RANK.get(a.priority, 0), a.status != "active"))
-    top = ordered[0]
-    more = f"  (+{len(ordered) - 1} more)" if len(ordered) > 1 else ""
+    more = f"  (+{len(alarms) - 1} more)" if len(alarms) > 1 else ""
     acknowledged = " (ack.)" if top.status == "acknowledged" else ""
     return f"{PREFIX.get(top.priority, '')} {top.message}{acknowledged}{more}", top.priority
 
