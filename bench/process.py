@@ -141,8 +141,10 @@ class LiveProcess:
         stop_process(self.proc)
 
 
-def cpu_windows(process: LiveProcess, seconds: float, window_s: float) -> list[float]:
-    """CPU % of one core used by the program (and its sound process) in consecutive windows."""
+def cpu_windows(process: LiveProcess, seconds: float, window_s: float,
+                rss: list[float] | None = None) -> list[float]:
+    """CPU % of one core used by the program (and its sound process) in consecutive windows;
+    its RSS (MB) at the end of each window appended to ``rss`` if given."""
     shares = []
     cpu0, t0 = cpu_seconds(process.pid), time.monotonic()
     end = t0 + seconds
@@ -151,5 +153,7 @@ def cpu_windows(process: LiveProcess, seconds: float, window_s: float) -> list[f
         process.check()
         cpu1, t1 = cpu_seconds(process.pid), time.monotonic()
         shares.append(100.0 * (cpu1 - cpu0) / (t1 - t0))
+        if rss is not None:
+            rss.append(rss_mb(process.pid))
         cpu0, t0 = cpu1, t1
     return shares

@@ -12,7 +12,7 @@ import ctypes
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -45,13 +45,18 @@ class BedView(QObject):
     actions to the bed's commands, which record what they cause.
     """
 
-    def __init__(self, bed: Bed, theme: str | None = None, settings=None, *, own_sound: bool = True) -> None:
+    def __init__(self, bed: Bed, theme: str | None = None, settings=None, *, own_sound: bool = True,
+                 bridge: EventBridge | None = None) -> None:
         """``own_sound``: this view sounds its bed's alarms (a bedside); a room has one sound for all
-        its chairs (``ui.room.app``), so its chairs' views have none."""
+        its chairs (``ui.room.app``), so its chairs' views have none. ``bridge``: the bed's events
+        as the caller already receives them (a room listens to each chair from the start, builds
+        its dashboard later and hands it what came before, :meth:`catch_up`); by default the view
+        subscribes its own bridge when it starts."""
         super().__init__()
         self.bed = bed
         config = bed.config
-        self.bridge = EventBridge(self)
+        self._own_bridge = bridge is None
+        self.bridge = bridge or EventBridge(self)
         self.window = DashboardWindow(
             LatestValues(), TrendStore(), bed.session, bed.clock.now, theme, config.patient_id,
             f"{config.protocol} · {config.port}", simulated=config.simulated, settings=settings,
@@ -79,7 +84,8 @@ class BedView(QObject):
         window.acknowledge_requested.connect(lambda: self.presenter.acknowledge())
         window.audio_pause_requested.connect(lambda: self.presenter.pause_audio())
         window.limits_requested.connect(lambda: self.presenter.limits_dialog().exec())
-        self._unsubscribe = bed.subscribe(self.bridge.event.emit)
+        if self._own_bridge:
+            self._unsubscribe = bed.subscribe(self.bridge.event.emit)
         if self.sound is not None:
             self.sound.unavailable.connect(lambda message: bed.alarms.on_audio(False, message))
             self.sound.restored.connect(lambda: bed.alarms.on_audio(True))
@@ -95,6 +101,12 @@ class BedView(QObject):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    def catch_up(self, events: Iterable[object]) -> None:
+        """The bed's events from before this view existed, in order (GUI thread), as if just arrived."""
+        for event in events:
+            self.window.on_event(event)
+            self._on_bed_event(event)
 
     # -- GUI thread ------------------------------------------------------------------------
     def _on_bed_event(self, event: object) -> None:

@@ -1,8 +1,9 @@
 """The infusion room for the chairs ``main.py`` built: ``main.py`` calls :func:`run_room` and nothing else does.
 
 Every chair is a bed of its own (driver, session, alarm engine, recording, thread)
-with its own bedside view (:class:`ui.app.BedView`, the dashboard kept from the
-start, so its trend covers the whole session whenever it is opened) and a
+with its own bedside view (:class:`ui.app.BedView`: the dashboard, built just after
+the overview is first drawn and given every event since the session began, then kept
+up to date, so its trend covers the whole session whenever it is opened) and a
 :class:`~monitor.chair_watch.ChairWatch` that makes its snapshot for the
 overview's panel. What the room adds is one of each for the whole room:
 
@@ -39,6 +40,7 @@ from monitor.core import DisplayStatus
 from monitor.snapshot import AlarmSnapshot, ChairSnapshot
 from ui.app import BedView, end_reason, keep_large_buffers_out_of_the_heap
 from ui.app_identity import set_app_identity
+from ui.bridge import EventBridge
 from ui.dashboard.theme import get_theme, other_theme
 from ui.dashboard.window import remembered_theme
 from ui.room.overview import RoomOverview, bar_items
@@ -48,6 +50,7 @@ from ui.sound.adapter import SupervisedSound
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 500  # panels' clocks and staleness
+BUILD_AFTER_MS = 100  # the chairs' dashboards are built after the overview's first paint
 SOUND_MS = 250  # the room's sound follows its chairs within a quarter of a second
 STATION_CONDITIONS = frozenset({AlarmCondition.AUDIO_UNAVAILABLE.value, AlarmCondition.DISPLAY_FROZEN.value})
 
@@ -88,26 +91,62 @@ class RoomSound:
 
 
 class _Chair(QObject):
-    """One chair in the room: its bed, its bedside view without a sound, and its watch."""
+    """One chair in the room: its bed, its watch, and its bedside view without a sound.
+
+    The chair listens to its bed from the start (its bridge); its dashboard is built a moment
+    after the room is on screen (start-up would otherwise wait for eight dashboards), or at
+    once when the nurse opens the chair, and is handed every event the bed made before it.
+    """
 
     def __init__(self, room: RoomView, index: int, bed: Bed, theme: str, settings: QSettings) -> None:
         super().__init__()
         self.room, self.index, self.bed = room, index, bed
+        self._theme, self._settings = theme, settings
         notice = f"NOT RECORDING: {bed.recording_error}" if bed.recording_error else ""
         self.watch = ChairWatch(bed, bed.config.patient_id, bed.clock.now, notice)
-        self.view = BedView(bed, theme, settings, own_sound=False)
-        self.view.bridge.event.connect(self.on_event)
+        self.bridge = EventBridge(self)
+        self.bridge.event.connect(self.on_event)
+        self._unsubscribe = bed.subscribe(self.bridge.event.emit)
+        self.view: BedView | None = None
+        self._early: list[object] = []  # what the bed made before the view existed
 
-    def on_event(self, _event: object) -> None:
+    def on_event(self, event: object) -> None:
         """GUI thread: something happened at this chair; its panel is redrawn on the next turn."""
+        if self.view is None:
+            self._early.append(event)
         self.room.changed(self.index)
 
+    def make_view(self) -> BedView:
+        """The chair's dashboard, caught up with everything since the session began."""
+        if self.view is None:
+            view = BedView(self.bed, self._theme, self._settings, own_sound=False, bridge=self.bridge)
+            view.catch_up(self._early)
+            self._early = []
+            self.view = view
+            view.start()  # the bed is already running: this only connects the dashboard
+            self.room.window.attach(self.index, view.window)
+            self.set_shown(self.room.window.current_chair == self.index)
+        return self.view
+
     def set_shown(self, shown: bool) -> None:
+        if self.view is None:
+            return
         self.view.window.set_active(shown)
         if shown:
             self.view.presenter.start()
         else:
             self.view.presenter.timer.stop()
+
+    def apply_theme(self, theme: str) -> None:
+        self._theme = theme
+        if self.view is not None:
+            self.view.window.apply_theme(theme, announce=False)
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self.watch.close()
+        if self.view is not None:
+            self.view.stop()
 
 
 class RoomView(QObject):
@@ -118,9 +157,9 @@ class RoomView(QObject):
         self.settings = settings or room_settings()
         self.theme = get_theme(theme or remembered_theme(self.settings))
         self.overview = RoomOverview(title, self.theme, simulated=any(b.config.simulated for b in beds))
+        self.window = RoomWindow(title, self.overview, [bed.name for bed in beds], self.theme, self.settings,
+                                 ensure=lambda index: self.chairs[index].make_view())
         self.chairs = [_Chair(self, i, bed, self.theme.name, self.settings) for i, bed in enumerate(beds)]
-        self.window = RoomWindow(title, self.overview, [(c.bed.name, c.view.window) for c in self.chairs],
-                                 self.theme, self.settings)
         self.setParent(self.window)
         self.snapshots: list[ChairSnapshot] = []
         self.station: list[AlarmSnapshot] = []
@@ -129,6 +168,7 @@ class RoomView(QObject):
         self.room_sound = RoomSound(self.beds, self.sound)
         self._timers = [self._timer(REFRESH_MS, self.refresh), self._timer(SOUND_MS, self.room_sound.refresh)]
         self._arrivals = self._timer(0, self._show_arrivals, single=True)
+        self._builder = self._timer(BUILD_AFTER_MS, self._build_next, single=True)
         self.window.page_changed.connect(self._page_changed)
         self.window.theme_toggled.connect(self.toggle_theme)
         self.window.acknowledge_room.connect(self.acknowledge_room)
@@ -142,26 +182,32 @@ class RoomView(QObject):
 
     # -- running ------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Every chair's view (which starts its bed), paused out of sight; then the room's sound and display."""
+        """Every bed, the room's sound and display; the chairs' dashboards follow, one per turn of
+        the event loop, once the overview is on screen."""
         self.sound.unavailable.connect(self._sound_unavailable)
         self.sound.restored.connect(lambda: [bed.alarms.on_audio(True) for bed in self.beds])
-        for chair in self.chairs:
-            chair.view.start()
-            chair.set_shown(False)
+        for bed in self.beds:
+            bed.start()
         self.sound.check()
         for timer in self._timers:
             timer.start()
         self.refresh()
+        self._builder.start()
+
+    def _build_next(self) -> None:
+        waiting = [chair for chair in self.chairs if chair.view is None]
+        if waiting:
+            waiting[0].make_view()
+            self._builder.start(0)
 
     def stop(self) -> None:
         """Silence and stop listening (the beds are stopped by whoever built them)."""
-        for timer in (*self._timers, self._arrivals):
+        for timer in (*self._timers, self._arrivals, self._builder):
             timer.stop()
         self.sound.play(None)
         self.sound.close()
         for chair in self.chairs:
-            chair.view.stop()
-            chair.watch.close()
+            chair.close()
 
     # -- display --------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -207,7 +253,7 @@ class RoomView(QObject):
         self.theme = get_theme(other_theme(self.theme.name))
         self.window.apply_theme(self.theme)
         for chair in self.chairs:
-            chair.view.window.apply_theme(self.theme.name, announce=False)
+            chair.apply_theme(self.theme.name)
         self.settings.setValue("theme", self.theme.name)
 
     # -- the room's own alarms -------------------------------------------------------------------------

@@ -85,7 +85,6 @@ class RoomOverview(QWidget):
         self._bar_key: object = None
         self.title = label(title, SIZE_WALL_CLOCK, True)
         self.simulated = label("SIMULATED DATA \u2014 not patients", SIZE_HEADER_SMALL, True)
-        self.simulated.setVisible(simulated)
         self.hint = label("Click a chair, or press its Ctrl+number, for its full dashboard; Esc comes back here.",
                           SIZE_HEADER_SMALL, name="dim")
         self.wall_clock = label("--:--", SIZE_WALL_CLOCK, True)
@@ -113,6 +112,7 @@ class RoomOverview(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.alarm_bar)
         layout.addLayout(self._grid, 1)
+        self.simulated.setVisible(simulated)  # once in its layout (before, it would be a window of its own)
         self.apply_theme(theme)
 
     def show_chairs(self, snapshots: Sequence[ChairSnapshot], station: Sequence[AlarmSnapshot] = (),

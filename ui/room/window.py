@@ -15,7 +15,7 @@ room pauses the dashboards nobody sees).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -94,18 +94,22 @@ class RoomWindow(QMainWindow):
     theme_toggled = Signal()
     acknowledge_room = Signal()
 
-    def __init__(self, title: str, overview: RoomOverview, chairs: Sequence[tuple[str, DashboardWindow]],
-                 theme: Theme, settings: QSettings) -> None:
+    def __init__(self, title: str, overview: RoomOverview, chairs: Sequence[str], theme: Theme,
+                 settings: QSettings, ensure: Callable[[int], object] = lambda index: None) -> None:
+        """``chairs``: their names; each chair's dashboard is given later (:meth:`attach`), and
+        ``ensure(index)`` is asked for it when its chair is opened before it was."""
         super().__init__()
         self.setWindowTitle(f"Infusion Room Monitor \u2014 {title}")
         self._settings = settings
+        self._ensure = ensure
         self.overview = overview
-        self.dashboards = [dashboard for _, dashboard in chairs]
-        self.strips = [ChairStrip(name, theme) for name, _ in chairs]
+        self.dashboards: list[DashboardWindow | None] = [None] * len(chairs)
+        self.strips = [ChairStrip(name, theme) for name in chairs]
+        self._pages: list[QVBoxLayout] = []
         self.stack = QStackedWidget()
         self.stack.addWidget(overview)
-        for strip, dashboard in zip(self.strips, self.dashboards, strict=True):
-            self.stack.addWidget(self._chair_page(strip, dashboard))
+        for strip in self.strips:
+            self.stack.addWidget(self._chair_page(strip))
         self.setCentralWidget(self.stack)
         overview.chair_chosen.connect(self.show_chair)
         overview.acknowledge_room_clicked.connect(self.acknowledge_room)
@@ -113,21 +117,25 @@ class RoomWindow(QMainWindow):
         self.apply_theme(theme)
         self._restore()
 
-    def _chair_page(self, strip: ChairStrip, dashboard: DashboardWindow) -> QWidget:
-        """The bedside dashboard as it is, embedded; its own keys for leaving, theme and full
-        screen give way to the room's (two shortcuts on one key would both be ignored)."""
-        dashboard.setWindowFlags(Qt.WindowType.Widget)
-        for action in ("escape", "theme", "fullscreen"):
-            dashboard.shortcuts[action].setEnabled(False)
+    def _chair_page(self, strip: ChairStrip) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(strip)
-        layout.addWidget(dashboard, 1)
+        self._pages.append(layout)
         strip.back_clicked.connect(self.show_overview)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), page, self._escape)  # active while its page is shown
         return page
+
+    def attach(self, index: int, dashboard: DashboardWindow) -> None:
+        """Chair ``index``'s bedside dashboard as it is, under its strip; its own keys for leaving,
+        theme and full screen give way to the room's (two shortcuts on one key would both be ignored)."""
+        dashboard.setWindowFlags(Qt.WindowType.Widget)
+        for action in ("escape", "theme", "fullscreen"):
+            dashboard.shortcuts[action].setEnabled(False)
+        self._pages[index].addWidget(dashboard, 1)
+        self.dashboards[index] = dashboard
 
     def _keys(self) -> None:
         for i in range(min(MAX_SHORTCUTS, len(self.dashboards))):
@@ -144,6 +152,8 @@ class RoomWindow(QMainWindow):
 
     def show_chair(self, index: int) -> None:
         if 0 <= index < len(self.dashboards) and self.current_chair != index:
+            if self.dashboards[index] is None:
+                self._ensure(index)
             self.stack.setCurrentIndex(index + 1)
             self.page_changed.emit(index)
 
@@ -154,8 +164,9 @@ class RoomWindow(QMainWindow):
 
     def _escape(self) -> None:
         chair = self.current_chair
-        if chair is not None and self.dashboards[chair].help_overlay.isVisible():
-            self.dashboards[chair].help_overlay.hide()
+        dashboard = None if chair is None else self.dashboards[chair]
+        if dashboard is not None and dashboard.help_overlay.isVisible():
+            dashboard.help_overlay.hide()
         else:
             self.show_overview()
 
