@@ -121,8 +121,14 @@ class Header(QFrame):
         row.addLayout(right, STRETCHES[2])
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Phase and clocks as large as the width allows (full size on a 1920-px screen)."""
+        """Phase and clocks as large as the width allows (full size on a 1920-px screen).
+
+        Only when the width changed: the sizes change the header's height and its columns, and
+        answering that too made them chase each other (phase 50 <-> 51 px, the whole window
+        laid out and repainted 30 times a second, all infusion long; docs/BENCHMARKS.md)."""
         super().resizeEvent(event)
+        if event.size().width() == event.oldSize().width():
+            return
         probe = QFont(self.phase.font())
         probe.setPixelSize(100)
         advance = QFontMetricsF(probe).horizontalAdvance
