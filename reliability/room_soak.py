@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import sys
 import time
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the samples and checks here")
     parser.add_argument("--folder", type=Path, help="keep the recordings and logs here (default: a scratch folder)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: stop the program it started too
     folder = args.folder or Path(__import__("tempfile").mkdtemp(prefix="room-soak-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"room soak: 4 chairs, {args.hours:g} h at real time, in {folder}", flush=True)
