@@ -7,6 +7,7 @@ the readings given, not from the code under test. Colours are read from grabbed 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from PySide6.QtGui import QColor
@@ -145,3 +146,21 @@ def test_an_alarming_panel_flashes_in_its_alarm_colour_and_a_quiet_one_does_not(
 
 def test_panels_are_laid_out_for_a_landscape_screen():
     assert [grid_shape(n) for n in (1, 2, 4, 5, 8, 9, 12)] == [(1, 1), (2, 1), (2, 2), (3, 2), (4, 2), (3, 3), (4, 3)]
+
+
+def test_eight_chairs_on_a_1920_by_1080_screen_keep_numbers_a_room_can_read(qtbot):
+    """HR and NIBP on each of eight panels at least 64 px (digits 47 px, 13 mm on a 24-inch
+    1920x1080 screen: 15 arc minutes at 3 m); 55 px on a chair with an arterial line as well
+    (three large numbers)."""
+    art = MeasurementSnapshot("ART", (150, 88, 110), (130, 80, 97), Freshness.CURRENT, 1.0, "")
+    nibp = MeasurementSnapshot("NIBP", (139, 83, 102), (124, 80, 95), Freshness.CURRENT, 130.0, "")
+    chairs = [replace(snap(f"Chair {n}"), measurements=(*snap("").measurements, nibp, *((art,) if n == 2 else ())))
+              for n in range(1, 9)]
+    overview = RoomOverview("Room 2", DARK)
+    qtbot.addWidget(overview)
+    overview.resize(1920, 1080)
+    overview.show()
+    overview.show_chairs(chairs)
+    qtbot.waitUntil(lambda: all(p.digits_px for p in overview.panels), timeout=5000)
+    sizes = [p.digits_px for p in overview.panels]
+    assert min(sizes[:1] + sizes[2:]) >= 64 and sizes[1] >= 55, sizes

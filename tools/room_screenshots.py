@@ -85,7 +85,7 @@ def build(chairs: list[Chair], theme: str, settings: QSettings) -> tuple[RoomVie
     view = RoomView("Room 2", beds, theme, settings)
     view.start()
     for i, chair in enumerate(view.chairs):  # as a recorded chair shows it (no file is written here)
-        chair.view.window.set_recording(f"\u25cf Recording  20260302-0800-Chair_{i + 1}-{chairs[i].patient}"
+        chair.make_view().window.set_recording(f"\u25cf Recording  20260302-0800-Chair_{i + 1}-{chairs[i].patient}"
                                         ".irm.sqlite", ok=True)
     runs = [ScenarioRun(load_scenario(c.scenario), seed=i + 1, start=START) for i, c in enumerate(chairs)]
     for t in range(0, END_S + 1, STEP_S):

@@ -30,7 +30,7 @@ from ui.dashboard.widgets import Flasher
 from ui.room.panel_text import Cell, PanelText, panel_text
 
 # Shares of the panel's inner height, top to bottom.
-ROWS = {"title": 0.10, "phase": 0.115, "alarm": 0.095, "big": 0.42, "small": 0.205, "notice": 0.065}
+ROWS = {"title": 0.09, "phase": 0.10, "alarm": 0.085, "big": 0.50, "small": 0.17, "notice": 0.055}
 BORDER_ALARM_PX = 6
 MAX_DIGITS_PX = 260
 
@@ -214,7 +214,7 @@ class ChairPanel(QWidget):
         if not cells:
             return
         layouts = [self._layout(cells, band, big, 1)]
-        if big and len(cells) > 2:
+        if big and len(cells) > 1:
             layouts.append(self._layout(cells, band, big, 2))
         boxes, fonts = max(layouts, key=lambda layout: layout[1].digits.pixelSize())
         if big:
