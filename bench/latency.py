@@ -34,6 +34,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -106,17 +107,38 @@ def fast_forward(app, clock, monitors: list[Monitor], beds, until_s: float) -> N
     wait(app, lambda: clock.speed == 1.0, 60)
 
 
+def probe(harness, shows_it: Callable[[object], bool]):
+    """A QObject stamping ``harness.t1`` when the HR reading ``harness.expected`` reaches its slot
+    (``on_event``) and ``harness.t2`` when a widget it filters paints it (``shows_it(widget)``)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from monitor.readings import Parameter, Reading
+
+    class Probe(QObject):
+        def on_event(self, event: object) -> None:
+            if (isinstance(event, Reading) and event.parameter is Parameter.HR and harness.t1 is None
+                    and harness.expected is not None and event.value == harness.expected):
+                harness.t1 = time.perf_counter()
+
+        def eventFilter(self, obj, event) -> bool:
+            if (event.type() == QEvent.Type.Paint and harness.t2 is None and harness.expected is not None
+                    and shows_it(obj)):
+                harness.t2 = time.perf_counter()
+            return False
+
+    return Probe()
+
+
 class Harness:
     """The live dashboard on a pty, a probe on its bridge and on the HR label."""
 
     def __init__(self, tmp, clock) -> None:
-        from PySide6.QtCore import QEvent, QObject, QSettings
+        from PySide6.QtCore import QSettings
 
         from devices.simulator.endpoints import PtyEndpoint
         from main import build_bed
         from monitor.alarms import DEFAULT_PROFILE, load_profile
         from monitor.bed import BedConfig
-        from monitor.readings import Parameter, Reading
         from ui.app import show_bed
 
         self.pty = PtyEndpoint()
@@ -130,22 +152,7 @@ class Harness:
         self.expected: int | None = None
         self.t1: float | None = None
         self.t2: float | None = None
-        harness = self
-        paint = QEvent.Type.Paint
-
-        class Probe(QObject):
-            def on_event(self, event: object) -> None:
-                if (isinstance(event, Reading) and event.parameter is Parameter.HR
-                        and harness.t1 is None and event.value == harness.expected):
-                    harness.t1 = time.perf_counter()
-
-            def eventFilter(self, obj, event) -> bool:
-                if (event.type() == paint and harness.t2 is None and harness.expected is not None
-                        and obj.text() == str(harness.expected)):
-                    harness.t2 = time.perf_counter()
-                return False
-
-        self.probe = Probe()
+        self.probe = probe(self, lambda label: label.text() == str(self.expected))
         self.view.bridge.event.connect(self.probe.on_event)
         self.window.tiles["HR"].value.installEventFilter(self.probe)
         self.window.show()

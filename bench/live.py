@@ -91,7 +91,7 @@ def measure_cpu(quick: bool) -> list[Row]:
         f"sound process); alarms raised in the session: {', '.join(raised) or 'none'}",
         shares, TARGET_CPU_QUIET, not raised, alarms_raised=len(raised))]
     home = scratch_dir("live-alarm")
-    shares, live = hour_in(["--port", f"sim:{alarm_scenario(4 * HOUR_S, home)}", "--protocol", "datex"],
+    shares, live = hour_in(["--port", f"sim:{alarm_scenario(home)}", "--protocol", "datex"],
                            fast_s, seconds, home)
     log = live.alarm_log()
     high = [c for c, p, e in log if p == "high" and e in ("raised", "escalated")]
@@ -107,20 +107,9 @@ def measure_cpu(quick: bool) -> list[Row]:
 def measure_memory(quick: bool) -> list[Row]:
     target_s = HOUR_S if quick else EIGHT_HOURS_S
     live = LiveProcess(["--port", "sim:ketamine-typical", "--protocol", "datex", "--speed", f"{MEMORY_SPEED:g}"])
-    samples: list[tuple[float, float]] = []  # (session seconds, RSS MB)
     started = time.monotonic()
     try:
-        live.wait_for_data()
-        while True:
-            live.check()
-            session_s = live.session_seconds()
-            if session_s is not None:
-                samples.append((session_s, rss_mb(live.pid)))
-                if session_s >= target_s:
-                    break
-            if time.monotonic() - started > target_s / MEMORY_SPEED * 2 + 60:
-                raise RuntimeError(f"the session clock reached only {session_s} s")
-            time.sleep(0.2)  # sampling another process's memory as its session goes on
+        samples = rss_over_session(live, target_s, MEMORY_SPEED)
     finally:
         live.stop()
     growth, early, late = rss_growth(samples, TEN_MINUTES_S, target_s - 300)
@@ -133,6 +122,23 @@ def measure_memory(quick: bool) -> list[Row]:
         {"rss_early_mb": early, "rss_end_mb": late, "growth_mb": growth, "samples": len(samples),
          "real_s": time.monotonic() - started},
     )]
+
+
+def rss_over_session(live: LiveProcess, target_s: float, speed: float, files: int = 1) -> list[tuple[float, float]]:
+    """(session seconds, RSS MB) samples of ``live`` until its session's clock reaches ``target_s``."""
+    samples: list[tuple[float, float]] = []
+    started = time.monotonic()
+    live.wait_for_data(files)
+    while True:
+        live.check()
+        session_s = live.session_seconds()
+        if session_s is not None:
+            samples.append((session_s, rss_mb(live.pid)))
+            if session_s >= target_s:
+                return samples
+        if time.monotonic() - started > target_s / speed * 2 + 120:
+            raise RuntimeError(f"the session clock reached only {session_s} s")
+        time.sleep(0.2)  # sampling another process's memory as its session goes on
 
 
 def rss_growth(samples: list[tuple[float, float]], early_s: float, late_s: float) -> tuple[float, float, float]:

@@ -17,7 +17,7 @@ import random
 import time
 
 from bench.common import Row, scratch_dir
-from bench.latency import Monitor, fast_forward, latency_row, sample, wait
+from bench.latency import Monitor, fast_forward, latency_row, probe, sample, wait
 
 CHAIRS = 8
 TARGET_SCREEN_MS = 50.0
@@ -27,11 +27,10 @@ RECORD_S = 5.0
 
 class RoomHarness:
     def __init__(self, tmp, clock) -> None:
-        from PySide6.QtCore import QEvent, QObject, QSettings
+        from PySide6.QtCore import QSettings
 
         import main
         from devices.simulator.endpoints import PtyEndpoint
-        from monitor.readings import Parameter, Reading
         from monitor.room import room_from_text
         from ui.room.app import RoomView
 
@@ -45,35 +44,16 @@ class RoomHarness:
         self.view.window.resize(1920, 1080)
         self.view.window.show()
         self.monitors = [Monitor(pty, seed=i + 1) for i, pty in enumerate(self.ptys)]
+        self.probes: list = []
         self.chair = 0
         self.expected: int | None = None
         self.t1: float | None = None
         self.t2: float | None = None
-        harness = self
-        paint = QEvent.Type.Paint
-
-        class Probe(QObject):
-            def __init__(self, index: int) -> None:
-                super().__init__()
-                self.index = index
-
-            def on_event(self, event: object) -> None:
-                if (self.index == harness.chair and isinstance(event, Reading) and event.parameter is Parameter.HR
-                        and harness.t1 is None and event.value == harness.expected):
-                    harness.t1 = time.perf_counter()
-
-            def eventFilter(self, obj, event) -> bool:
-                text = obj.text
-                if (event.type() == paint and self.index == harness.chair and harness.t2 is None
-                        and harness.expected is not None and text is not None
-                        and text.big[0].value == str(harness.expected)):
-                    harness.t2 = time.perf_counter()
-                return False
-
-        self.probes = [Probe(i) for i in range(CHAIRS)]
-        for probe, chair, panel in zip(self.probes, self.view.chairs, self.view.overview.panels, strict=True):
-            chair.bridge.event.connect(probe.on_event)
-            panel.installEventFilter(probe)
+        for i, panel in enumerate(self.view.overview.panels):  # only the screen is measured here
+            watch = probe(self, lambda p, i=i: i == self.chair and p.text is not None
+                          and p.text.big[0].value == str(self.expected))
+            panel.installEventFilter(watch)
+            self.probes.append(watch)
 
     def close(self) -> None:
         self.view.stop()

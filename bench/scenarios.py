@@ -14,40 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.common import ROOT
+from reliability.harness import scenario_toml
 
 BUILTINS = ROOT / "devices" / "simulator" / "scenarios"
 
-# HR 140/min from the start: HR HIGH (> 130 for 10 s), latched, never acknowledged.
-ALARM_SCENARIO = """\
-[scenario]
-name = "bench-alarm"
-description = "Benchmark: a HIGH heart-rate alarm flashing for the whole run"
-duration_s = {duration}
-arterial_line = false
-
-[nibp]
-interval_s = 180
-first_s = 0
-inflation_s = 25
-noise_mmhg = 3
-
-[parameters.HR]
-points = [[0, 140]]
-noise = 1
-
-[parameters.SPO2]
-points = [[0, 98]]
-noise = 0.6
-noise_period_s = 8
-
-[parameters.ART_SYS]
-points = [[0, 124]]
-noise = 2
-
-[parameters.ART_DIA]
-points = [[0, 78]]
-noise = 1.5
-"""
+HR_140 = "[parameters.HR]\npoints = [[0, 140]]"  # HR HIGH (> 130 for 10 s), latched, never acknowledged
 
 
 def long_scenario(builtin: str, duration_s: float, folder: Path) -> Path:
@@ -64,9 +35,15 @@ def long_scenario(builtin: str, duration_s: float, folder: Path) -> Path:
     return path
 
 
-def alarm_scenario(duration_s: float, folder: Path) -> Path:
+def alarm_scenario(folder: Path) -> Path:
+    """A flat patient (the reliability harness's) but for a heart rate of 140/min from the start,
+    with no end: a HIGH heart-rate alarm for as long as the measurement runs."""
+    text = scenario_toml("bench-alarm", ())
+    flat = "[parameters.HR]\npoints = [[0, 68]]"
+    if flat not in text:
+        raise ValueError("the harness's patient changed: no HR of 68 to raise")
     path = folder / "bench-alarm.toml"
-    path.write_text(ALARM_SCENARIO.format(duration=f"{duration_s:.0f}"), encoding="utf-8")
+    path.write_text(text.replace(flat, HR_140), encoding="utf-8")
     return path
 
 

@@ -21,6 +21,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 import main
+from bench.scenarios import alarm_scenario
 from monitor.alarms import AlarmCondition
 from monitor.clock import ScaledClock
 from monitor.latest import Freshness
@@ -180,38 +181,12 @@ def test_four_readable_panels_and_a_killed_monitor_shows_link_lost_while_the_oth
         stop(sim)
 
 
-HIGH_HR = """\
-[scenario]
-name = "high-hr"
-description = "HR 140/min from the start: HR HIGH after its 10 s"
-duration_s = 6300
-arterial_line = false
-[nibp]
-interval_s = 180
-first_s = 0
-inflation_s = 25
-noise_mmhg = 3
-[parameters.HR]
-points = [[0, 140]]
-noise = 1
-[parameters.SPO2]
-points = [[0, 98]]
-noise = 0.6
-noise_period_s = 8
-[parameters.ART_SYS]
-points = [[0, 124]]
-[parameters.ART_DIA]
-points = [[0, 78]]
-"""
-
-
 def test_each_chair_is_opened_by_click_or_ctrl_number_and_its_controls_act_on_that_chair_only(
         qtbot, room_of, tmp_path, monkeypatch):
     import ui.app
 
     monkeypatch.setattr(ui.app, "confirm_start_despite", lambda *args, **kwargs: True)  # the nurse confirms
-    scenario = tmp_path / "high-hr.toml"
-    scenario.write_text(HIGH_HR)
+    scenario = alarm_scenario(tmp_path)  # HR 140/min from the start: HR HIGH
     view = room_of(["sim:stable", "sim:stable", f"sim:{scenario}"], 10.0)
     view.window.activateWindow()
     qtbot.waitActive(view.window)

@@ -190,6 +190,15 @@ def keep_large_buffers_out_of_the_heap() -> bool:
     return done
 
 
+def dashboard_application() -> QApplication:
+    """The application a dashboard (a bedside's, a room's) runs in, its memory kept flat."""
+    keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Infusion Room Monitor")
+    set_app_identity(app)
+    return app
+
+
 def run_live(
     bed: Bed | None,
     open_bed: Callable[[str, str], Bed],
@@ -200,10 +209,7 @@ def run_live(
     between runs) and have ``open_bed(port, protocol)``, the composition root's, build it.
     The bed is stopped when the window closes."""
     try:
-        keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        app.setApplicationName("Infusion Room Monitor")
-        set_app_identity(app)
+        app = dashboard_application()
         if bed is None:
             choice = choose_connection(list_ports)
             if choice is None:

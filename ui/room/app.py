@@ -26,20 +26,17 @@ overview's panel. What the room adds is one of each for the whole room:
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
 
 from monitor.alarms import AlarmCondition, Priority
 from monitor.bed import Bed
 from monitor.chair_watch import ChairWatch
 from monitor.core import DisplayStatus
 from monitor.snapshot import AlarmSnapshot, ChairSnapshot
-from ui.app import BedView, end_reason, keep_large_buffers_out_of_the_heap
-from ui.app_identity import set_app_identity
+from ui.app import BedView, dashboard_application, end_reason
 from ui.bridge import EventBridge
 from ui.dashboard.theme import get_theme, other_theme
 from ui.dashboard.window import remembered_theme
@@ -279,10 +276,7 @@ class RoomView(QObject):
 def run_room(title: str, beds: Sequence[Bed], theme: str | None) -> int:
     """Show the room of ``beds`` (built by ``main.py``) until its window closes; then stop every bed."""
     try:
-        keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        app.setApplicationName("Infusion Room Monitor")
-        set_app_identity(app)
+        app = dashboard_application()
         room = RoomView(title, beds, theme)
         room.start()
         room.window.show()
