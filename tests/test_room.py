@@ -6,6 +6,7 @@ as ``infusion-monitor`` does and read its one line on stderr.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -160,3 +161,19 @@ def test_each_refusal_is_one_line_before_anything_starts(tmp_path, capsys, argv,
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and says in err, err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # no recording begun
+
+
+def test_a_chair_whose_port_will_not_open_is_said_once_and_the_others_are_recorded(tmp_path, capsys):
+    room = write(tmp_path, '[[chair]]\nname = "Door"\nport = "/dev/ttyIRM-unplugged"\nprotocol = "datex"\n'
+                           '[[chair]]\nname = "Window"\nport = "sim:stable"\nprotocol = "datex"\n')
+    out = tmp_path / "out"
+    assert main.main(["record", "--room", str(room), "--out-dir", str(out), "--speed", "20", "--duration", "30",
+                      "--jsonl"]) == 0
+    printed = capsys.readouterr()
+    assert printed.err.count("\n") == 1 and printed.err.startswith("infusion-monitor: Door: Serial port "
+                                                                   "/dev/ttyIRM-unplugged was not found")
+    assert "retrying this one" in printed.err
+    lines = [json.loads(line) for line in printed.out.splitlines()]
+    assert {line["bed"] for line in lines if line["type"] == "reading"} == {"Window"}
+    assert any(line["bed"] == "Door" and line["type"] == "link" and line["state"] == "disconnected" for line in lines)
+    assert len(list(out.glob("*-Door.irm.sqlite"))) == len(list(out.glob("*-Window.irm.sqlite"))) == 1
