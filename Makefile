@@ -76,8 +76,10 @@ install-desktop: $(STAMP)
 uninstall-desktop:
 	sh scripts/install-desktop.sh uninstall
 
-## Benchmarks (issue 7): decode speed, latency, CPU, memory, start-up, review and export
-## against their targets; prints one table and writes docs/BENCHMARKS.md (~12 min, not part of make test).
+## Benchmarks (issues 7 and 15): decode speed (cold and warm caches), latency and CPU an hour into a
+## session, memory, start-up, review and export, and the room with 1, 4 and 8 chairs (a real-time hour of
+## eight chairs among them), against their targets; prints one table and writes docs/BENCHMARKS.md
+## (about 2 hours on 2 cores; not part of make test).
 .PHONY: bench
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP) pyproject.toml
@@ -99,7 +101,13 @@ fuzz: $(STAMP)
 ## into the real recorder at 40x, a fault every few minutes; checks crash, memory, recording and
 ## alarm log. Alongside: 100 off/on cycles per protocol (IRM_RELIABILITY=full pytest
 ## tests/test_reliability_serial.py). ~37 min on 2 cores; not part of make test.
+## Then the room's soak (issue 15): the room dashboard with 4 chairs, 2 hours at real time, offscreen,
+## RSS, CPU, threads and files sampled (`make soak-room` alone). All of it: about 2 h 40 min.
 SOAK_SPEED ?= 40
-.PHONY: soak
+SOAK_ROOM_HOURS ?= 2
+.PHONY: soak soak-room
 soak: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m reliability.soak --speed $(SOAK_SPEED) --serial-tests
+	QT_QPA_PLATFORM=offscreen $(PY) -m reliability.room_soak --hours $(SOAK_ROOM_HOURS)
+soak-room: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m reliability.room_soak --hours $(SOAK_ROOM_HOURS)

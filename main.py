@@ -22,34 +22,35 @@ from central.messages import MessageError, check_name
 from central.publisher import BedPublisher, recording_path
 from central.state import ChairState
 from central.station import Station
-from cli.broker_options import add_central_options, add_publish_options, names_from, settings_from
+from cli.broker_options import names_from, settings_from, site_from
 from cli.central_printer import StationPrinter
+from cli.checks import (
+    CommandError,
+    check_folder,
+    check_new_file,
+    check_recording,
+    check_socket_url,
+    load_alarm_profile,
+    series_folders,
+)
+from cli.parser import build_parser
 from cli.printer import Printer
 from cli.settings import SettingLocked, Settings, load_settings
 from cli.settings import report as report_settings
-from cli.settings_command import add_settings_parser, run_settings
-from cli.settings_keys import MAX_PLANNED_MINUTES
-from cli.treatment_args import PlanArgumentError, add_treatment_args, plan_request, treatment_profile
-from cli.support import (
-    EXIT_USAGE,
-    OneLineParser,
-    bounded_float,
-    on_stop_signals,
-    one_line,
-    positive_float,
-    speed_factor,
-    stop_on_signals,
-)
+from cli.settings_command import run_settings
+from cli.support import EXIT_USAGE, on_stop_signals, one_line, stop_on_signals
+from cli.treatment_args import PlanArgumentError, plan_request, treatment_profile
 from devices import registry
 from devices.driver import Driver
 from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, start_simulator
 from devices.simulator.scenario import ScenarioError
 from devices.transport import list_serial_ports
-from monitor.alarms import DEFAULT_PROFILE, Profile, ProfileError, load_profile
+from monitor.alarms import DEFAULT_PROFILE, ProfileError, load_profile
 from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
+from monitor.room import RoomError, RoomSpec, load_room, room_of_ports
 from monitor.session import Phase, PhaseChange
 from monitor.storage import default_recordings_dir, recording_name
 from monitor.treatment.entry import Field
@@ -59,95 +60,22 @@ from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
 VERSION = "0.1.0"
-PROFILE_HELP = f"alarm profile: a built-in name or a TOML file (default: the settings, else {DEFAULT_PROFILE})"
-
-
-class CommandError(Exception):
-    """Something the user can fix; ``str()`` is the one line they see."""
-
-
-# -- argument parsing -----------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="infusion-monitor",
-        description="Infusion Room Monitor: live HR and blood pressure, alarms and session recordings.",
-        epilog="What the command line leaves out comes from the settings files ('infusion-monitor settings').",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    live = commands.add_parser("live", help="open the bedside dashboard (the default)")
-    _add_connection_args(live, required=False)
-    live.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
-    live.add_argument("--recordings", type=Path, metavar="DIR",
-                      help="folder for session recordings (default: the settings, else the user data folder)")
-    live.add_argument("--planned-minutes", type=bounded_float(MAX_PLANNED_MINUTES, "minutes"),
-                      metavar="M", help="planned infusion length (default: the settings, else the treatment profile's, 40)")
-    live.add_argument("--theme", choices=("dark", "light"),
-                      help="colour theme (default: the settings, else last used, else dark)")
-    live.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
-    add_publish_options(live)
-    add_treatment_args(live)
-
-    record = commands.add_parser("record", help="record from a monitor without a window")
-    _add_connection_args(record, required=True)
-    record.add_argument("--patient", default="", metavar="ID", help="patient identifier (optional)")
-    record.add_argument("--out", type=Path, required=True, metavar="FILE", help="new recording file")
-    record.add_argument("--duration", type=positive_float, metavar="S", help="seconds of the monitor's clock")
-    record.add_argument("--jsonl", action="store_true", help="one JSON object per line")
-    record.add_argument("--profile", metavar="FILE", help=PROFILE_HELP)
-    add_publish_options(record)
-    add_treatment_args(record)
-
-    central = commands.add_parser("central", help="the central station: every chair of the site, from the broker")
-    add_central_options(central)
-    central.add_argument("--duration", type=positive_float, metavar="S", help="--jsonl: stop after S seconds")
-
-    review = commands.add_parser("review", help="review recorded sessions (the library, or one FILE)")
-    review.add_argument("file", nargs="?", type=Path, metavar="FILE|FOLDER",
-                        help="a recording to open, or a folder of recordings (default: the recordings folder)")
-    review.add_argument("--patient", metavar="ID", help="open the treatment series of patient ID "
-                        "(from FOLDER; default: this folder and the recordings folder)")
-
-    export = commands.add_parser("export", help="export a recorded session to CSV, EDF+ or a PDF report")
-    export.add_argument("file", nargs="?", type=Path, metavar="FILE",
-                        help="a session recording (.irm.sqlite); with --series, a folder of recordings")
-    export.add_argument("--series", metavar="ID", help="export patient ID's treatment series (csv or pdf) "
-                        "from FILE's folder (default: this folder and the recordings folder)")
-    export.add_argument("--format", required=True, choices=("csv", "edf", "pdf"))
-    export.add_argument("--out", required=True, type=Path, metavar="PATH", help="new file, or an existing folder")
-    export.add_argument("--events", action="store_true", help="CSV only: also write alarms, notes and phases")
-
-    commands.add_parser("ports", help="list serial ports with description and USB VID:PID")
-    add_settings_parser(commands)
-    return parser
-
-
-def _add_connection_args(parser: argparse.ArgumentParser, required: bool) -> None:
-    parser.add_argument(
-        "--port", required=required, metavar="URL",
-        help="serial device (/dev/ttyUSB0, COM3), socket://HOST:PORT, or sim:SCENARIO",
-    )
-    parser.add_argument("--protocol", choices=registry.protocol_names(), default=None,
-                        help="the monitor's protocol" + (" (required, except datex for sim:SCENARIO)" if required else ""))
-    parser.add_argument("--speed", type=speed_factor, default=1.0, help="run the clock X times faster")
+FIRST_OPEN_WAIT_S = 5.0  # record --room: how long to wait for each chair's first open before saying it failed
 
 
 # -- wiring ---------------------------------------------------------------------
-def connect(port: str, protocol: str, clock: Clock, sink: Listener) -> tuple[Driver, InProcessSimulator | None]:
-    """Build the driver for ``port``, starting the in-process simulator for ``sim:``."""
+def connect(port: str, protocol: str, clock: Clock, sink: Listener, sim_seed: int = 1
+            ) -> tuple[Driver, InProcessSimulator | None]:
+    """Build the driver for ``port``, starting the in-process simulator for ``sim:`` (with ``sim_seed``)."""
     if not registry.host_available(protocol):
         raise CommandError(f"The {protocol} protocol is not available in this version.")
-    _check_socket_url(port)
+    check_socket_url(port)
     simulator = None
     if is_simulator_url(port):
         if not registry.simulator_available(protocol):
             raise CommandError(f"The simulator cannot speak {protocol} yet; use --protocol datex or masimo.")
         try:
-            simulator = start_simulator(port, protocol, clock)
+            simulator = start_simulator(port, protocol, clock, seed=sim_seed)
         except ScenarioError as exc:
             raise CommandError(str(exc)) from None
         return Driver(simulator.url, registry.session_factory(protocol), clock, sink,
@@ -156,7 +84,8 @@ def connect(port: str, protocol: str, clock: Clock, sink: Listener) -> tuple[Dri
     return driver, simulator
 
 
-def build_bed(config: BedConfig, *, wait_for_port: bool = False, recording_required: bool = False) -> Bed:
+def build_bed(config: BedConfig, *, wait_for_port: bool = False, recording_required: bool = False,
+              sim_seed: int = 1) -> Bed:
     """The one way a bed is built: its driver (and simulator), then its recording.
 
     ``wait_for_port``: open the port first and refuse (CommandError) before any file
@@ -164,9 +93,9 @@ def build_bed(config: BedConfig, *, wait_for_port: bool = False, recording_requi
     keeps retrying. ``recording_required``: a recording that cannot be created is a
     RecordingError; otherwise the bed monitors without one and says why
     (``bed.recording_error``). Nothing runs yet unless ``wait_for_port``: subscribe,
-    then ``bed.start()``.
+    then ``bed.start()``. ``sim_seed``: a room's simulated chairs each get their own patient.
     """
-    bed = Bed(config, lambda sink: connect(config.port, config.protocol, config.clock, sink))
+    bed = Bed(config, lambda sink: connect(config.port, config.protocol, config.clock, sink, sim_seed))
     try:
         if wait_for_port and bed.driver is not None:
             bed.open_link()
@@ -185,7 +114,8 @@ def _open_recording(bed: Bed, required: bool) -> None:
     started_at = config.clock.now()
     path = config.recording_file
     if path is None and config.recordings_folder is not None:
-        path = config.recordings_folder / recording_name(started_at.astimezone(), config.patient_id)
+        chair = config.name if config.room else ""
+        path = config.recordings_folder / recording_name(started_at.astimezone(), config.patient_id, chair)
     if path is None:
         return
     try:
@@ -203,36 +133,15 @@ def _open_recording(bed: Bed, required: bool) -> None:
     bed.record_to(recorder)
 
 
-def _check_socket_url(port: str) -> None:
-    """``socket://HOST:PORT`` needs a port number; pyserial's own complaint does not say so."""
-    if not port.startswith("socket://"):
-        return
-    host, sep, number = port.removeprefix("socket://").partition("?")[0].rpartition(":")
-    if not sep or not host or not number.isdigit() or not 1 <= int(number) <= 65535:
-        raise CommandError(f"{port} is not a serial device server address: give socket://HOST:PORT "
-                           "with a port from 1 to 65535, e.g. socket://192.168.1.20:4001.")
 
 
-def _check_new_file(path: Path) -> None:
-    """Refuse an output that exists or whose folder cannot hold it, before any work is done."""
-    if path.is_dir():
-        raise CommandError(f"{path} is a folder; give the name of a new recording file in it.")
-    if path.exists() or path.is_symlink():
-        raise CommandError(f"{path} already exists; choose another file name.")
-    _check_folder(path.parent)
 
 
-def _check_folder(folder: Path) -> None:
-    """A folder that is a file, or lies under one, cannot hold recordings (mkdir says "exists")."""
-    for parent in (folder, *folder.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                raise CommandError(f"{parent} is a file, not a folder; choose a folder for the recordings.")
-            return
 
 
 def recording_metadata(config: BedConfig, started_at: datetime) -> dict[str, str]:
-    return {
+    room = {"room": config.room, "chair": config.name} if config.room else {}
+    return {**room,
         "program": "infusion-monitor",
         "program_version": VERSION,
         "started_at": started_at.isoformat(),
@@ -258,15 +167,19 @@ def run_ports() -> int:
     return 0
 
 
-def load_alarm_profile(name_or_path: str) -> Profile:
-    try:
-        return load_profile(name_or_path)
-    except ProfileError as exc:
-        raise CommandError(str(exc)) from None
 
 
-def run_record(args: argparse.Namespace) -> int:
-    _check_new_file(args.out)
+def run_record(args: argparse.Namespace, settings: Settings) -> int:
+    if args.room is not None:
+        return run_record_room(args, settings)
+    if args.out_dir is not None:
+        raise CommandError("--out-dir goes with --room FILE (a folder for the chairs' recordings); "
+                           "one monitor records to --out FILE.")
+    missing = [flag for flag, value in (("--port", args.port), ("--out", args.out)) if value is None]
+    if missing:
+        raise CommandError(f"the following arguments are required: {', '.join(missing)} "
+                           "(or --room FILE --out-dir DIR to record a room)")
+    check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
     protocol = _record_protocol(args)
     plan_profile, plan = _treatment_plan(args)
@@ -360,6 +273,145 @@ def _session_ended(event: object) -> bool:
     return isinstance(event, PhaseChange) and event.phase is Phase.ENDED
 
 
+# -- the room (monitor/room.py, ui/room/) ---------------------------------------------
+ONE_PATIENT_OPTIONS = ("weight", "dose", "concentration", "volume", "bed")  # a room has several patients
+
+
+def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
+    """Every chair of the room recorded into its own file in --out-dir, its lines carrying its name.
+    A chair whose port will not open is said once on stderr and retried; the others record."""
+    _refuse_with_room(args, "--port", "--protocol", "--out", "--patient")
+    if args.out_dir is None:
+        raise CommandError("the following arguments are required with --room: --out-dir")
+    room = load_room_file(args.room)
+    check_folder(args.out_dir)
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        raise CommandError(f"{args.out_dir} is a file, not a folder; give a folder for the recordings.")
+    clock = ScaledClock(args.speed)
+    to = room_publishing(args, room)
+    stop = stop_on_signals()
+    beds = _build_room(room, clock, args.out_dir, args, settings, recording_required=True)
+    lock = threading.Lock()  # one stdout for every chair: whole lines, never interleaved
+    publishers: list[BedPublisher | None] = []
+    try:
+        for bed in beds:
+            bed.subscribe(Printer(sys.stdout, args.jsonl, clock.now, on_closed=stop.set, bed=bed.name, lock=lock))
+            publishers.append(publish(bed, to and (*to, bed.name)))
+        for bed in beds:
+            bed.start()
+        for bed in beds:
+            if bed.driver is not None and bed.driver.first_open.wait(FIRST_OPEN_WAIT_S) and bed.driver.first_open_error:
+                print(one_line(f"infusion-monitor: {bed.name}: {bed.driver.first_open_error} "
+                               "Recording the other chairs; retrying this one."), file=sys.stderr)
+        _wait_for_end(clock, stop, args.duration)
+    finally:
+        for bed in beds:
+            bed.stop(stop.reason or "ended normally")
+        for publisher in filter(None, publishers):
+            publisher.stop()
+    return 0
+
+
+def _refuse_with_room(args: argparse.Namespace, *flags: str) -> None:
+    """Options that name one monitor or one patient have no meaning for a room of several."""
+    flags += tuple(f"--{name}" for name in ONE_PATIENT_OPTIONS)
+    given = [flag for flag in flags if getattr(args, flag[2:].replace("-", "_"), None) not in (None, [], "")]
+    if given:
+        room = "--room" if args.room is not None else "several --port (a room)"
+        raise CommandError(f"{', '.join(given)} cannot be used with {room}: the room file names each "
+                           "chair's port, protocol, patient and treatment (docs/room-format.md).")
+
+
+def load_room_file(path: Path) -> RoomSpec:
+    try:
+        return load_room(path, registry.protocol_names())
+    except RoomError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def room_publishing(args: argparse.Namespace, room: RoomSpec) -> tuple[BrokerSettings, str] | None:
+    """``--publish`` for a room: every chair sends itself, named as in the room file."""
+    if not args.publish:
+        return None
+    settings, site = settings_from(args, args.publish), site_from(args)
+    for chair in room.chairs:
+        check_name(chair.name, "chair name")
+    return settings, site
+
+
+def chair_config(room: RoomSpec, index: int, clock: Clock, folder: Path, default_profile: str,
+                 treatment: TreatmentProfile | None = None, settings: Settings | None = None) -> BedConfig:
+    """Chair ``index`` of the room as a bed; a chair's alarm profile may not override a locked one."""
+    chair = room.chairs[index]
+    if chair.profile and settings is not None:
+        settings.check_allowed("alarm_profile", chair.profile, room.where(index, "profile"),
+                               "Remove the chair's profile from the room file")
+    try:
+        profile = load_profile(chair.profile or default_profile)
+    except ProfileError as exc:
+        raise CommandError(f"{room.where(index, 'profile')}: {exc}") from None
+    return BedConfig(chair.name, chair.port, chair.protocol, clock, profile, patient_id=chair.patient,
+                     planned_infusion_s=chair.planned_minutes * 60, recordings_folder=folder, room=room.name,
+                     treatment_profile=treatment)
+
+
+def build_room(room: RoomSpec, clock: Clock, folder: Path, default_profile: str, *, recording_required: bool,
+               treatment: TreatmentProfile | None = None, settings: Settings | None = None) -> list[Bed]:
+    """A bed per chair, each with its own simulated patient on a ``sim:`` port; none started.
+    A chair that cannot be built (an unknown scenario, a recording that cannot be made when one
+    is required) stops the ones already built and is refused with the room file's line."""
+    configs = [chair_config(room, i, clock, folder, default_profile, treatment, settings)
+               for i in range(len(room.chairs))]
+    beds: list[Bed] = []
+    try:
+        for i, config in enumerate(configs):
+            try:
+                beds.append(build_bed(config, recording_required=recording_required, sim_seed=i + 1))
+            except (CommandError, RecordingError) as exc:
+                raise CommandError(f"{room.where(i, 'port')}: {exc}") from None
+    except BaseException:
+        for bed in beds:
+            bed.stop("not started")
+        raise
+    return beds
+
+
+def _build_room(room: RoomSpec, clock: Clock, folder: Path, args: argparse.Namespace, settings: Settings,
+                recording_required: bool) -> list[Bed]:
+    treatment, _ = _treatment_plan(args)
+    return build_room(room, clock, folder, args.profile or DEFAULT_PROFILE, recording_required=recording_required,
+                      treatment=treatment, settings=settings)
+
+
+def run_live_room(args: argparse.Namespace, settings: Settings) -> int:
+    """``live --room FILE``, or ``live --port A --port B ...`` (a room of those ports): every chair
+    on one screen. A chair whose port will not open is shown with its error, retrying."""
+    if args.room is not None:
+        _refuse_with_room(args, "--port", "--protocol", "--patient")
+        room = load_room_file(args.room)
+    else:
+        _refuse_with_room(args)
+        minutes = _planned(*_treatment_plan(args), args.planned_minutes).get("planned_infusion_s", 2400.0) / 60
+        try:
+            room = room_of_ports(args.port, args.protocol or "datex", args.patient, planned_minutes=minutes)
+        except RoomError as exc:
+            raise CommandError(str(exc)) from None
+    folder = args.recordings or default_recordings_dir()
+    check_folder(folder)
+    to = room_publishing(args, room)
+    from ui.room.app import run_room  # Qt is loaded only for the window
+    from ui.sound.annunciator import Annunciator  # no Qt: the sound process's supervisor
+
+    beds = _build_room(room, ScaledClock(args.speed), folder, args, settings, recording_required=False)
+    publishers = [publish(bed, to and (*to, bed.name)) for bed in beds]
+    try:
+        return run_room(room.name, beds, args.theme, Annunciator(), on_stop_signals,
+                        presets=_presets(settings), notice=_settings_notice(settings))
+    finally:
+        for publisher in filter(None, publishers):  # the window has stopped the beds
+            publisher.stop()
+
+
 def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
     """Until ``duration_s`` of the monitor's clock has passed, or SIGTERM, SIGINT or SIGHUP."""
     if duration_s is None:
@@ -368,14 +420,6 @@ def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None)
         clock.wait(stop, duration_s)
 
 
-def series_folders(folder: Path | None, recordings: Path | None = None) -> list[Path]:
-    """Where a patient's sessions are looked for: the folder given, else the current folder (where
-    ``record --out`` writes) and the recordings folder (where the dashboard records)."""
-    if folder is not None:
-        if not folder.is_dir():
-            raise CommandError(f"{folder} is not a folder; give the folder that holds the patient's recordings.")
-        return [folder]
-    return [Path.cwd(), recordings or default_recordings_dir()]
 
 
 def run_review(args: argparse.Namespace, settings: Settings) -> int:
@@ -384,21 +428,12 @@ def run_review(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_series(series_folders(args.file, settings.value("recordings")), args.patient)
     if args.file is not None and not args.file.is_dir():
-        _check_recording(args.file)
+        check_recording(args.file)
     from ui.review import run_review as open_review  # Qt is loaded only for the window
 
     return open_review(args.file, settings.value("recordings"), settings.value("theme"))
 
 
-def _check_recording(path: Path) -> None:
-    """Refuse a file that is no recording before Qt starts: the answer then comes at once,
-    and also over SSH or in a terminal without a display (the window checks every page)."""
-    from monitor.review import RecordingOpenError, open_recording
-
-    try:
-        open_recording(path, verify=False).close()
-    except RecordingOpenError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -419,14 +454,16 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_live(args: argparse.Namespace, settings: Settings) -> int:
+    if args.room is not None or len(args.port or ()) > 1:
+        return run_live_room(args, settings)
+    if len(args.patient) > 1:
+        raise CommandError("one --patient per --port: several patients need several ports (a room).")
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
     plan_profile, plan = _treatment_plan(args, args.planned_minutes)
     to = publishing(args)
     folder = args.recordings or default_recordings_dir()
-    _check_folder(folder)
+    check_folder(folder)
     from ui.app import run_live as run_dashboard  # Qt is loaded only for the window
-    from ui.presets import Preset
-
     clock = ScaledClock(args.speed)
 
     publishers = []
@@ -434,7 +471,8 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
     def open_bed(port: str, protocol: str) -> Bed:
         """For the window: the port given, or the one the nurse chose in the connection dialog."""
         bed = build_bed(BedConfig(
-            args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient, recordings_folder=folder,
+            args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient[0] if args.patient else "",
+            recordings_folder=folder,
             treatment_profile=plan_profile, treatment_plan=plan, **_planned(plan_profile, plan, args.planned_minutes),
         ))
         publishers.append(publish(bed, to))
@@ -442,19 +480,28 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
 
     from ui.sound.annunciator import Annunciator  # no Qt: the sound process's supervisor
 
-    bed = open_bed(args.port, args.protocol or "datex") if args.port else None  # else the dialog asks
-    presets = {key: Preset(settings.value(key), settings.locked_by(key))
-               for key in ("theme", "protocol") if settings.from_file(key)}
-    count = len(settings.problems)
-    notice = (f"Settings files: {count} problem{'s' if count > 1 else ''}, defaults used instead; "
-              "'infusion-monitor settings' shows the details.") if count else ""
+    bed = open_bed(args.port[0], args.protocol or "datex") if args.port else None  # else the dialog asks
     try:
-        # one annunciator for the program: it follows every bed shown (a room: each chair's)
         return run_dashboard(bed, open_bed, args.theme, list_serial_ports, Annunciator(), on_stop_signals,
-                             presets=presets, notice=notice)
+                             presets=_presets(settings), notice=_settings_notice(settings))
     finally:
         for publisher in filter(None, publishers):  # the window has stopped its bed
             publisher.stop()
+
+
+
+def _presets(settings: Settings) -> dict:
+    """What the clinic's settings fix for the window: the protocol for the dialog, the theme when locked."""
+    from ui.presets import Preset  # Qt-free, but only the windows use it
+
+    return {key: Preset(settings.value(key), settings.locked_by(key))
+            for key in ("theme", "protocol") if settings.from_file(key)}
+
+
+def _settings_notice(settings: Settings) -> str:
+    count = len(settings.problems)
+    return (f"Settings files: {count} problem{'s' if count > 1 else ''}, defaults used instead; "
+            "'infusion-monitor settings' shows the details.") if count else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -463,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         from ui.sound.child import main as sound_process
 
         sound_process(argv[1:])  # never returns
-    args = build_parser().parse_args(argv)
+    args = build_parser(VERSION, registry.protocol_names()).parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
@@ -471,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     command = args.command or "live"
     if args.command is None:  # bare `infusion-monitor`: the live dashboard with its defaults
-        args = build_parser().parse_args([*(["-v"] if args.verbose else []), "live"])
+        args = build_parser(VERSION, registry.protocol_names()).parse_args([*(["-v"] if args.verbose else []), "live"])
     try:
         if command == "ports":
             return run_ports()
@@ -483,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         report_settings(settings, sys.stderr)
         settings.apply_to(args)
         if command == "record":
-            return run_record(args)
+            return run_record(args, settings)
         if command == "review":
             return run_review(args, settings)
         if command == "central":

@@ -27,11 +27,15 @@ class _FirstPaint(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.done = False
+        self.panels: set[int] = set()
 
     def eventFilter(self, obj, event) -> bool:
         if not self.done and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget):
             window = obj.window()
-            if type(window).__name__ == "DashboardWindow":
+            kind = type(window).__name__
+            if kind == "RoomWindow" and type(obj).__name__ == "ChairPanel":
+                self.panels.add(id(obj))
+            if kind == "DashboardWindow" or (kind == "RoomWindow" and len(self.panels) == len(window.overview.panels)):
                 self.done = True
                 print(f"PAINTED {time.monotonic():.6f}", flush=True)
                 QTimer.singleShot(0, _app.quit)

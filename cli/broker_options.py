@@ -66,6 +66,11 @@ def names_from(args: argparse.Namespace) -> tuple[str, str]:
     if not args.bed:
         raise BrokerError("--publish needs --bed NAME: the chair's name the central station shows, e.g. Chair-3.")
     try:
-        return check_name(args.site or DEFAULT_SITE, "--site"), check_name(args.bed, "--bed")
+        return site_from(args), check_name(args.bed, "--bed")
     except MessageError as exc:
         raise BrokerError(str(exc)) from None
+
+
+def site_from(args: argparse.Namespace) -> str:
+    """The site of ``--site`` (default: the settings', else ``clinic``); MessageError if not a valid name."""
+    return check_name(args.site or DEFAULT_SITE, "--site")

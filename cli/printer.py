@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TextIO
 
 from monitor.core import RecordingStatus
@@ -61,14 +61,16 @@ class Printer:
     """
 
     def __init__(self, out: TextIO, jsonl: bool, now: Callable[[], datetime], *,
-                 on_closed: Callable[[], object] = lambda: None, bed: str | None = None) -> None:
-        """``now``: the clock's ``now`` (the text stamp); ``bed``: the name each JSON line carries."""
+                 on_closed: Callable[[], object] = lambda: None, bed: str | None = None,
+                 lock: threading.Lock | None = None) -> None:
+        """``now``: the clock's ``now`` (the text stamp); ``bed``: the name each JSON line carries;
+        ``lock``: shared by the printers of several beds writing to one ``out`` (whole lines each)."""
         self._out = out
         self._jsonl = jsonl
         self._now = now
         self._on_closed = on_closed
         self._bed = bed
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()
 
     def __call__(self, event: object) -> None:
         if isinstance(event, RecordingStatus):  # the RECORDING_FAILED alarm says it

@@ -119,10 +119,15 @@ class Settings:
                         setattr(args, option.dest, [entry.value] if option.many else entry.value)
                     continue
                 for value in given if option.many else (given,):
-                    if entry.source is Source.LOCKED and not KEYS[key].same(value, entry.value):
-                        raise SettingLocked(
-                            f"{option.flag} {value}: {key} is locked to {entry.shown()}. "
-                            f"{self.locked_by(key)} Leave out {option.flag}, or ask the administrator.")
+                    self.check_allowed(key, value, f"{option.flag} {value}", f"Leave out {option.flag}")
+
+    def check_allowed(self, key: str, value: Any, given: str, instead: str) -> None:
+        """Refuse (:class:`SettingLocked`) ``value`` for a locked ``key``: ``given`` says where it
+        came from (``--profile strict``), ``instead`` what to do (``Leave out --profile``)."""
+        entry = self.entries[key]
+        if entry.source is Source.LOCKED and not KEYS[key].same(value, entry.value):
+            raise SettingLocked(f"{given}: {key} is locked to {entry.shown()}. "
+                                f"{self.locked_by(key)} {instead}, or ask the administrator.")
 
 
 def settings_files(dirs: type[PlatformDirs] = PlatformDirs) -> tuple[SettingsFile, SettingsFile]:

@@ -36,6 +36,7 @@ class BedConfig:
     recordings_folder: Path | None = None  # ... or a folder to name one in; neither: not recorded
     treatment_profile: TreatmentProfile | None = None  # dose bounds, checks, discharge; None: ketamine-iv
     treatment_plan: PlanRequest | None = None  # a plan given before the start, confirmed when the bed is built
+    room: str = ""  # the room this bed is a chair of (``name`` is then the chair's); "" for a lone bedside
 
     @property
     def simulated(self) -> bool:

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
+import tomllib
+from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,36 @@ KeyPath = tuple[str | int, ...]
 
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _BARE_VALUE_END = re.compile(r"[,\]}\n#]")
+_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def parse_toml(content: str, name: str, error: Callable[[str], Exception] = ValueError) -> dict[str, Any]:
+    """tomllib's parse, with its syntax errors rephrased as ``file line N: ...`` and raised as
+    ``error(message)`` (each kind of file has its own error type)."""
+    try:
+        return tomllib.loads(content)
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise error(f"{name}: TOML syntax error: arrays or tables nested too deeply") from None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _AT.search(message)
+        if match and match.group(1):
+            line, where = match.group(1), f" (column {match.group(2)})"
+        else:
+            line, where = str(content.count("\n") + 1), " (at end of file)"
+        detail = message[: match.start()] if match else message
+        if "Illegal character '\\n'" in detail:
+            detail += ": is a string not closed on its line?"
+        raise error(f"{name} line {line}: TOML syntax error: {detail}{where}") from exc
+
+
+def decode(data: bytes, name: str, error: Callable[[str], Exception] = ValueError) -> str:
+    """UTF-8 text; a leading byte-order mark (Windows editors write one) is dropped."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(f"{name} line {line}: file is not UTF-8 text") from exc
 
 
 class _Unsupported(Exception):

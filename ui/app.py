@@ -19,7 +19,7 @@ import ctypes
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -56,11 +56,16 @@ class BedView(QObject):
     actions to the bed's commands, which record what they cause.
     """
 
-    def __init__(self, bed: Bed, theme: str | None = None, settings=None) -> None:
+    def __init__(self, bed: Bed, theme: str | None = None, settings=None, *,
+                 bridge: EventBridge | None = None) -> None:
+        """``bridge``: the bed's events as the caller already receives them (a room listens to each
+        chair from the start, builds its dashboard later and hands it what came before,
+        :meth:`catch_up`); by default the view subscribes its own bridge when it starts."""
         super().__init__()
         self.bed = bed
         config = bed.config
-        self.bridge = EventBridge(self)
+        self._own_bridge = bridge is None
+        self.bridge = bridge or EventBridge(self)
         self.window = DashboardWindow(
             LatestValues(), TrendStore(), bed.session, bed.clock.now, theme, config.patient_id,
             f"{config.protocol} · {config.port}", simulated=config.simulated, settings=settings,
@@ -86,7 +91,8 @@ class BedView(QObject):
         window.acknowledge_requested.connect(lambda: self.presenter.acknowledge())
         window.audio_pause_requested.connect(lambda: self.presenter.pause_audio())
         window.limits_requested.connect(lambda: self.presenter.limits_dialog().exec())
-        self._unsubscribe = bed.subscribe(self.bridge.event.emit)
+        if self._own_bridge:
+            self._unsubscribe = bed.subscribe(self.bridge.event.emit)
         self.presenter.start()
         bed.start()
 
@@ -96,6 +102,13 @@ class BedView(QObject):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    def catch_up(self, events: Iterable[object]) -> None:
+        """The bed's events from before this view existed, in order (GUI thread), as if just arrived."""
+        for event in events:
+            self.window.on_event(event)
+            self._on_bed_event(event)
+            self.treatment.on_event(event)
 
     # -- GUI thread ------------------------------------------------------------------------
     def _on_bed_event(self, event: object) -> None:
@@ -187,6 +200,23 @@ def keep_large_buffers_out_of_the_heap() -> bool:
     return done
 
 
+def start_program(annunciator: Annunciator, on_stop_signals: Callable[[Callable[[str], object]], None]
+                  ) -> tuple[QApplication, QuitOnRequest, DisplayHeartbeat]:
+    """What every dashboard (a bedside's, a room's) starts with: the application (its memory
+    kept flat), the stop signals turned into a quit with its reason, the sound process and
+    the display's heartbeat to it."""
+    keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Infusion Room Monitor")
+    set_app_identity(app)
+    quit_on = QuitOnRequest(app)
+    on_stop_signals(quit_on.request)
+    annunciator.start()
+    heartbeat = DisplayHeartbeat(annunciator.heartbeat, app)
+    heartbeat.start()
+    return app, quit_on, heartbeat
+
+
 def run_live(
     bed: Bed | None,
     open_bed: Callable[[str, str], Bed],
@@ -208,15 +238,7 @@ def run_live(
     unfollow: Callable[[], None] | None = None
     quit_on: QuitOnRequest | None = None
     try:
-        keep_large_buffers_out_of_the_heap()  # before Qt allocates its first image
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        app.setApplicationName("Infusion Room Monitor")
-        set_app_identity(app)
-        quit_on = QuitOnRequest(app)
-        on_stop_signals(quit_on.request)
-        annunciator.start()
-        heartbeat = DisplayHeartbeat(annunciator.heartbeat, app)
-        heartbeat.start()
+        app, quit_on, heartbeat = start_program(annunciator, on_stop_signals)
         if bed is None:
             choice = choose_connection(list_ports, protocol_preset=presets.get("protocol"))
             if choice is None or quit_on.reason is not None:

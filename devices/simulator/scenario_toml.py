@@ -8,12 +8,11 @@ Every error raised here is a :class:`ScenarioError` whose message reads
 from __future__ import annotations
 
 import difflib
-import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 from devices.simulator.scenario_model import ScenarioError
+from monitor import toml_lines
 from monitor.toml_lines import BARE_KEY, KeyPath, LineIndex
 
 # -- located errors and field readers ---------------------------------------------
@@ -140,32 +139,12 @@ def boolean(src: TomlSource, table: dict[str, Any], path: KeyPath, key: str,
 
 # -- reading text -------------------------------------------------------------------
 
-_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
-
 
 def parse_toml(content: str, name: str) -> dict[str, Any]:
     """tomllib's parse, with its syntax errors rephrased as ``file line N: ...``."""
-    try:
-        return tomllib.loads(content)
-    except RecursionError:  # tomllib recurses once per nesting level
-        raise ScenarioError(f"{name}: TOML syntax error: arrays or tables nested too deeply") from None
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = _AT.search(message)
-        if match and match.group(1):
-            line, where = match.group(1), f" (column {match.group(2)})"
-        else:
-            line, where = str(content.count("\n") + 1), " (at end of file)"
-        detail = message[: match.start()] if match else message
-        if "Illegal character '\\n'" in detail:
-            detail += ": is a string not closed on its line?"
-        raise ScenarioError(f"{name} line {line}: TOML syntax error: {detail}{where}") from exc
+    return toml_lines.parse_toml(content, name, ScenarioError)
 
 
 def decode(data: bytes, name: str) -> str:
     """UTF-8 text; a leading byte-order mark (Windows editors write one) is dropped."""
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ScenarioError(f"{name} line {line}: file is not UTF-8 text") from exc
+    return toml_lines.decode(data, name, ScenarioError)

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
+from monitor.review.metadata import chair_text
 from monitor.review.reader import RecordingOpenError, open_recording
 from monitor.review.summary import alarm_counts
 from monitor.storage import RECORDING_SUFFIX
@@ -62,6 +63,12 @@ class RecordingInfo:
     protocol: str = ""
     port: str = ""
     simulated: bool = False
+    room: str = ""  # the room and chair the session was recorded at ("" for a bedside's or an older one)
+    chair: str = ""
+
+    @property
+    def chair_text(self) -> str:
+        return chair_text(self.chair, self.room)
 
     @property
     def name(self) -> str:
@@ -83,7 +90,7 @@ class RecordingInfo:
 
     def search_text(self) -> str:
         parts = [
-            self.patient_id, self.name, self.status, self.protocol, self.port,
+            self.patient_id, self.chair, self.room, self.name, self.status, self.protocol, self.port,
             self.date_text, self.local_start.strftime("%d.%m.%Y %d/%m/%Y") if self.local_start else "",
             "simulated" if self.simulated else "",
         ]
@@ -120,6 +127,8 @@ def describe(path: Path) -> RecordingInfo:
                 protocol=meta.protocol,
                 port=meta.port,
                 simulated=meta.simulated,
+                room=meta.room,
+                chair=meta.chair,
             )
     except RecordingOpenError as exc:  # damage found while reading the events
         return RecordingInfo(path, STATUS_DAMAGED, str(exc), started_at=_date_from_name(path.name))
@@ -167,7 +176,17 @@ def list_recordings(folder: Path | str) -> list[RecordingInfo]:
 
 
 def search(infos: Iterable[RecordingInfo], text: str) -> list[RecordingInfo]:
-    """Recordings matching every word of ``text`` (case-insensitive) in patient, date, file
-    name, status, protocol or port. Empty text matches everything; order is kept."""
+    """Recordings matching every word of ``text`` (case-insensitive) in patient, chair, room, date,
+    file name, status, protocol or port. A word matches where a word of the line begins with it,
+    so "chair 3" finds Chair 3, not patient K-0143. Empty text matches everything; order is kept."""
     words = text.casefold().split()
-    return [info for info in infos if all(word in info.search_text() for word in words)]
+    return [info for info in infos if all(_begins_a_word(word, info.search_text()) for word in words)]
+
+
+def _begins_a_word(word: str, line: str) -> bool:
+    start = line.find(word)
+    while start >= 0:
+        if start == 0 or not line[start - 1].isalnum():
+            return True
+        start = line.find(word, start + 1)
+    return False

@@ -27,6 +27,12 @@ class SessionMetadata:
     alarm_profile: str
     planned_infusion_s: float | None
     info: Mapping[str, str] = field(default_factory=dict)  # every key, as stored
+    room: str = ""  # the room and chair of a room's session ("" for a bedside's, and older recordings)
+    chair: str = ""
+
+    @property
+    def chair_text(self) -> str:
+        return chair_text(self.chair, self.room)
 
     @property
     def ended_unexpectedly(self) -> bool:
@@ -41,6 +47,11 @@ class SessionMetadata:
     def simulated(self) -> bool:
         """True for simulator or accelerated-clock (QA) sessions: not patient data."""
         return self.port.startswith("sim:") or self.clock_speed != 1.0
+
+
+def chair_text(chair: str, room: str) -> str:
+    """``Chair 3 (Room 2)``: where a room's session was recorded; '' for a bedside's."""
+    return f"{chair} ({room})" if chair and room else chair
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -80,4 +91,6 @@ def parse_metadata(info: Mapping[str, str], format_version: int) -> SessionMetad
         alarm_profile=info.get("alarm_profile", ""),
         planned_infusion_s=planned,
         info=MappingProxyType(dict(info)),
+        room=info.get("room", ""),
+        chair=info.get("chair", ""),
     )

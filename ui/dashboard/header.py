@@ -76,7 +76,6 @@ class Header(QFrame):
         self._shape: tuple[str, int, int] | None = None
         self.patient = label(f"Patient {patient_id}" if patient_id else "Patient: not set", SIZE_HEADER_SMALL + 4, True)
         self.simulated = label("SIMULATED DATA \u2014 not a patient", SIZE_HEADER_SMALL, True)
-        self.simulated.setVisible(simulated)
         self.phase = label("BASELINE", SIZE_PHASE, True)
         self.clock = label("00:00", SIZE_PHASE, True)
         self.detail = label("", SIZE_PHASE * 5 // 8, True)
@@ -93,6 +92,7 @@ class Header(QFrame):
         self.device.hide()
         self._link_description = link_description
         self._build()
+        self.simulated.setVisible(simulated)  # once in its layout: shown before, it was a window of its own
         self.apply_theme(theme)
 
     def _build(self) -> None:

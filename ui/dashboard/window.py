@@ -210,7 +210,7 @@ class DashboardWindow(QMainWindow):
             self._sync_origin()
             minutes = self._session.minutes_at(event.received_at)
             self._trends.add(event.parameter, minutes, event.value, event.quality)
-            if not self._arrivals.isActive():
+            if self._timer.isActive() and not self._arrivals.isActive():  # not while paused (set_active)
                 self._arrivals.start()
         elif isinstance(event, LinkEvent):
             self._link = event
@@ -308,6 +308,19 @@ class DashboardWindow(QMainWindow):
     def _show_arrivals(self) -> None:
         """The numbers, as soon as readings arrived (the 2 Hz timer would wait up to 500 ms)."""
         self._show_tiles(self._session.view(), self._now())
+
+    def set_active(self, active: bool) -> None:
+        """Draw (the default), or pause drawing while this dashboard is out of sight (the room keeps
+        one per chair): readings and the trend go on being kept, and it is all brought up to date
+        the moment it is shown again."""
+        if active == self._timer.isActive():
+            return
+        if active:
+            self._timer.start()
+            self.refresh()
+        else:
+            self._timer.stop()
+            self._arrivals.stop()
 
     def _show_link(self, now: datetime) -> None:
         link = self._link

@@ -140,6 +140,7 @@ def _details(doc: Document, recording: Recording, words: Words, monitor_name: Mo
         status = f"Ended normally ({meta.end_reason})"
     pairs = [
         ("Patient ID", meta.patient_id or "not entered"),
+        *([("Chair", meta.chair_text)] if meta.chair else []),
         ("Status", status),
         ("Session", (f"{words.clock(recording.start, False)}–{words.clock(end, False)}, "
                      f"{duration_text(end - recording.start)}")),

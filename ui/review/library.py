@@ -37,7 +37,7 @@ from ui.review import words
 from ui.review.dialogs import FolderDialog, SaveDialog, ask_folder, show_message
 from ui.review.review_window import _REVIEW_STYLE, ReviewWindow, open_review
 
-COLUMNS = ["Patient", "Date", "Duration", "Baseline", "Infusion", "Observation", "\u25b2 High", "\u25b2 Medium",
+COLUMNS = ["Patient", "Chair", "Date", "Duration", "Baseline", "Infusion", "Observation", "\u25b2 High", "\u25b2 Medium",
            "\u25b2 Low", "Status", "Details", "File"]
 COLUMN = {name: i for i, name in enumerate(COLUMNS)}
 ROW_ROLE = Qt.ItemDataRole.UserRole
@@ -59,7 +59,7 @@ class LibraryWindow(QMainWindow):
         self.heading = label("Recorded sessions", SIZE_HEADER_SMALL + 4, True)
         self.where = label("", SIZE_HEADER_SMALL - 5, name="dim")
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search: patient, date (2026-11-22 or 22.11.2026), file, status, port\u2026")
+        self.search_box.setPlaceholderText("Search: patient, chair, date (2026-11-22 or 22.11.2026), file, status, port\u2026")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.textChanged.connect(self.apply_search)
         self.count = label("", SIZE_HEADER_SMALL - 4, name="dim")
@@ -160,6 +160,7 @@ class LibraryWindow(QMainWindow):
                 patient += "  (simulated)"
             cells = {
                 "Patient": patient,
+                "Chair": info.chair_text,
                 "Date": info.date_text,
                 "Duration": words.duration(info.duration_s),
                 "Baseline": words.duration(lengths["baseline"]) if "baseline" in lengths else "",

@@ -135,6 +135,8 @@ class ReviewWindow(QMainWindow):
         t = self.theme
         start, end = recording.start, recording.end_of_observation()
         patient = f"Patient {meta.patient_id}" if meta.patient_id else "No patient ID"
+        if meta.chair:
+            patient += f" \u00b7 {meta.chair_text}"
         first = (f"{patient} \u00b7 {words.local(start).strftime('%a %Y-%m-%d %H:%M')}\u2013"
                  f"{words.clock(end, seconds=False)} \u00b7 {words.duration(end - start)}")
         lengths = recording.phase_lengths()
