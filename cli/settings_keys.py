@@ -251,7 +251,8 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     "planned_minutes": (Option("planned_minutes", "--planned-minutes"),),
     "theme": (Option("theme", "--theme"),),
     "room": (Option("room", "--room", unless=("port",), commands=("live",)),),
-    "port": (Option("port", "--port", unless=("room",)),),
+    "port": (Option("port", "--port", unless=("room",), commands=("live",), many=True),  # live: a room of ports
+             Option("port", "--port", unless=("room",), commands=("record",))),
     "protocol": (Option("protocol", "--protocol", unless=("room",)),),
     "site": (Option("site", "--site"),),
     "bed": (Option("bed", "--bed"),),
