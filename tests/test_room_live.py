@@ -29,6 +29,7 @@ from monitor.room import room_from_text
 from monitor.session import Phase
 from reliability.harness import start_simulator, stop
 from tests.conftest import ROOT
+from ui.dashboard.plan_dialog import START_WITHOUT_PLAN, PlanAnswer
 from ui.room.app import RoomView
 from ui.sound.adapter import DisplayHeartbeat
 from ui.sound.annunciator import Annunciator
@@ -214,6 +215,8 @@ def test_each_chair_is_opened_by_click_or_ctrl_number_and_its_controls_act_on_th
     assert window.current_chair == 0
     qtbot.waitUntil(lambda: all(c.view is not None for c in view.chairs), timeout=10000)
     first, second, third = (c.view.window for c in view.chairs)
+    for chair in view.chairs:  # the dose plan dialog at Start: the nurse starts without one
+        chair.view.treatment.dialogs.plan = lambda *args: PlanAnswer(START_WITHOUT_PLAN)
     beds = view.beds
 
     first.annotation_requested.emit("Nausea", "quick")
