@@ -14,7 +14,6 @@ import argparse
 import logging
 import sys
 import threading
-from datetime import datetime
 from pathlib import Path
 
 from central.broker import BrokerError, BrokerSettings
@@ -31,6 +30,7 @@ from cli.checks import (
     check_recording,
     check_socket_url,
     load_alarm_profile,
+    protocol_for,
     series_folders,
 )
 from cli.parser import build_parser
@@ -38,8 +38,8 @@ from cli.printer import Printer
 from cli.settings import SettingLocked, Settings, load_settings
 from cli.settings import report as report_settings
 from cli.settings_command import run_settings
-from cli.support import EXIT_USAGE, on_stop_signals, one_line, stop_on_signals
-from cli.treatment_args import PlanArgumentError, plan_request, treatment_profile
+from cli.support import EXIT_USAGE, on_stop_signals, one_line, print_ports, stop_on_signals, wait_for_end
+from cli.treatment_args import PlanArgumentError, planned_infusion, treatment_plan
 from devices import registry
 from devices.driver import Driver
 from devices.simulator.inprocess import InProcessSimulator, is_simulator_url, start_simulator
@@ -53,9 +53,7 @@ from monitor.recording import RecordingError, SessionRecorder
 from monitor.room import RoomError, RoomSpec, load_room, room_of_ports
 from monitor.session import Phase, PhaseChange
 from monitor.storage import default_recordings_dir, recording_name
-from monitor.treatment.entry import Field
-from monitor.treatment.profile import TreatmentProfile, load_treatment_profile
-from monitor.treatment.request import PlanRequest
+from monitor.treatment.profile import TreatmentProfile
 from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
@@ -120,7 +118,7 @@ def _open_recording(bed: Bed, required: bool) -> None:
         return
     try:
         recorder = SessionRecorder(
-            path, recording_metadata(config, started_at),
+            path, config.metadata(started_at, VERSION),
             on_failure=lambda message: bed.post(RecordingStatus(True, message)),
             on_recovered=lambda: bed.post(RecordingStatus(False, "")),
         )
@@ -133,40 +131,7 @@ def _open_recording(bed: Bed, required: bool) -> None:
     bed.record_to(recorder)
 
 
-
-
-
-
-
-
-def recording_metadata(config: BedConfig, started_at: datetime) -> dict[str, str]:
-    room = {"room": config.room, "chair": config.name} if config.room else {}
-    return {**room,
-        "program": "infusion-monitor",
-        "program_version": VERSION,
-        "started_at": started_at.isoformat(),
-        "port": config.port,
-        "protocol": config.protocol,
-        "patient_id": config.patient_id,
-        "clock_speed": f"{config.clock.speed:g}",
-        "planned_infusion_s": f"{config.planned_infusion_s:g}",
-        "alarm_profile": config.profile.name,
-        "treatment_profile": (config.treatment_profile or load_treatment_profile()).name,
-    }
-
-
 # -- commands ---------------------------------------------------------------------
-def run_ports() -> int:
-    ports = list_serial_ports()
-    if not ports:
-        print("No serial ports found. Plug in the USB-serial adapter, or use socket://HOST:PORT.")
-        return 0
-    for p in ports:
-        usb = f"  USB {p.usb_id}" if p.usb_id else ""
-        print(f"{p.device:<20} {p.description}{usb}")
-    return 0
-
-
 
 
 def run_record(args: argparse.Namespace, settings: Settings) -> int:
@@ -181,12 +146,12 @@ def run_record(args: argparse.Namespace, settings: Settings) -> int:
                            "(or --room FILE --out-dir DIR to record a room)")
     check_new_file(args.out)
     profile = load_alarm_profile(args.profile)
-    protocol = _record_protocol(args)
-    plan_profile, plan = _treatment_plan(args)
+    protocol = protocol_for(args.port, args.protocol, registry.protocol_names())
+    plan_profile, plan = treatment_plan(args)
     to = publishing(args)
     config = BedConfig(args.bed or "bed", args.port, protocol, ScaledClock(args.speed), profile,
                        patient_id=args.patient, recording_file=args.out, treatment_profile=plan_profile,
-                       treatment_plan=plan, **_planned(plan_profile, plan))
+                       treatment_plan=plan, **planned_infusion(plan_profile, plan))
     stop = stop_on_signals()
     bed = build_bed(config, wait_for_port=True, recording_required=True)
     publisher = None
@@ -195,7 +160,7 @@ def run_record(args: argparse.Namespace, settings: Settings) -> int:
         bed.subscribe(lambda event: stop.set() if _session_ended(event) else None)  # e.g. the discharge sign-off
         publisher = publish(bed, to)
         bed.start()
-        _wait_for_end(config.clock, stop, args.duration)
+        wait_for_end(config.clock, stop, args.duration)
     finally:
         bed.stop(stop.reason or "ended normally")  # a signal: "program closed (SIGTERM)"
         if publisher is not None:
@@ -238,35 +203,10 @@ def run_central(args: argparse.Namespace) -> int:
     station.subscribe(StationPrinter(sys.stdout, station.clock, on_closed=stop.set))
     station.start()
     try:
-        _wait_for_end(station.clock, stop, args.duration)
+        wait_for_end(station.clock, stop, args.duration)
     finally:
         station.stop()
     return 0
-
-
-def _record_protocol(args: argparse.Namespace) -> str:
-    """The in-process simulator speaks datex unless told otherwise; a real monitor must be named."""
-    if args.protocol is not None:
-        return args.protocol
-    if is_simulator_url(args.port):
-        return "datex"
-    raise CommandError(f"Give the monitor's protocol for {args.port}: --protocol "
-                       f"{'|'.join(registry.protocol_names())}.")
-
-
-def _treatment_plan(args: argparse.Namespace, infusion_min: float | None = None):
-    """The treatment profile and the plan given with --weight (None without), refused in one line."""
-    try:
-        profile = treatment_profile(args)
-        return profile, plan_request(args, profile, infusion_min)
-    except PlanArgumentError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def _planned(profile: TreatmentProfile, plan: PlanRequest | None, minutes: float | None = None) -> dict[str, float]:
-    """The session's planned infusion length: the plan's time, else ``minutes``, else the profile's."""
-    chosen = (plan.infusion_min if plan is not None else None) or minutes or profile.default(Field.INFUSION_TIME)
-    return {"planned_infusion_s": chosen * 60.0} if chosen else {}
 
 
 def _session_ended(event: object) -> bool:
@@ -303,7 +243,7 @@ def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
             if bed.driver is not None and bed.driver.first_open.wait(FIRST_OPEN_WAIT_S) and bed.driver.first_open_error:
                 print(one_line(f"infusion-monitor: {bed.name}: {bed.driver.first_open_error} "
                                "Recording the other chairs; retrying this one."), file=sys.stderr)
-        _wait_for_end(clock, stop, args.duration)
+        wait_for_end(clock, stop, args.duration)
     finally:
         for bed in beds:
             bed.stop(stop.reason or "ended normally")
@@ -378,7 +318,7 @@ def build_room(room: RoomSpec, clock: Clock, folder: Path, default_profile: str,
 
 def _build_room(room: RoomSpec, clock: Clock, folder: Path, args: argparse.Namespace, settings: Settings,
                 recording_required: bool) -> list[Bed]:
-    treatment, _ = _treatment_plan(args)
+    treatment, _ = treatment_plan(args)
     return build_room(room, clock, folder, args.profile or DEFAULT_PROFILE, recording_required=recording_required,
                       treatment=treatment, settings=settings)
 
@@ -391,7 +331,7 @@ def run_live_room(args: argparse.Namespace, settings: Settings) -> int:
         room = load_room_file(args.room)
     else:
         _refuse_with_room(args)
-        minutes = _planned(*_treatment_plan(args), args.planned_minutes).get("planned_infusion_s", 2400.0) / 60
+        minutes = planned_infusion(*treatment_plan(args), args.planned_minutes).get("planned_infusion_s", 2400.0) / 60
         try:
             room = room_of_ports(args.port, args.protocol or "datex", args.patient, planned_minutes=minutes)
         except RoomError as exc:
@@ -406,20 +346,10 @@ def run_live_room(args: argparse.Namespace, settings: Settings) -> int:
     publishers = [publish(bed, to and (*to, bed.name)) for bed in beds]
     try:
         return run_room(room.name, beds, args.theme, Annunciator(), on_stop_signals,
-                        presets=_presets(settings), notice=_settings_notice(settings))
+                        presets=_presets(settings), notice=settings.notice())
     finally:
         for publisher in filter(None, publishers):  # the window has stopped the beds
             publisher.stop()
-
-
-def _wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
-    """Until ``duration_s`` of the monitor's clock has passed, or SIGTERM, SIGINT or SIGHUP."""
-    if duration_s is None:
-        stop.wait()
-    else:
-        clock.wait(stop, duration_s)
-
-
 
 
 def run_review(args: argparse.Namespace, settings: Settings) -> int:
@@ -432,8 +362,6 @@ def run_review(args: argparse.Namespace, settings: Settings) -> int:
     from ui.review import run_review as open_review  # Qt is loaded only for the window
 
     return open_review(args.file, settings.value("recordings"), settings.value("theme"))
-
-
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -459,7 +387,7 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
     if len(args.patient) > 1:
         raise CommandError("one --patient per --port: several patients need several ports (a room).")
     profile = load_alarm_profile(args.profile)  # refused before Qt starts: one line, no window
-    plan_profile, plan = _treatment_plan(args, args.planned_minutes)
+    plan_profile, plan = treatment_plan(args, args.planned_minutes)
     to = publishing(args)
     folder = args.recordings or default_recordings_dir()
     check_folder(folder)
@@ -473,7 +401,7 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
         bed = build_bed(BedConfig(
             args.bed or "bed", port, protocol, clock, profile, patient_id=args.patient[0] if args.patient else "",
             recordings_folder=folder,
-            treatment_profile=plan_profile, treatment_plan=plan, **_planned(plan_profile, plan, args.planned_minutes),
+            treatment_profile=plan_profile, treatment_plan=plan, **planned_infusion(plan_profile, plan, args.planned_minutes),
         ))
         publishers.append(publish(bed, to))
         return bed
@@ -483,11 +411,10 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
     bed = open_bed(args.port[0], args.protocol or "datex") if args.port else None  # else the dialog asks
     try:
         return run_dashboard(bed, open_bed, args.theme, list_serial_ports, Annunciator(), on_stop_signals,
-                             presets=_presets(settings), notice=_settings_notice(settings))
+                             presets=_presets(settings), notice=settings.notice())
     finally:
         for publisher in filter(None, publishers):  # the window has stopped its bed
             publisher.stop()
-
 
 
 def _presets(settings: Settings) -> dict:
@@ -496,12 +423,6 @@ def _presets(settings: Settings) -> dict:
 
     return {key: Preset(settings.value(key), settings.locked_by(key))
             for key in ("theme", "protocol") if settings.from_file(key)}
-
-
-def _settings_notice(settings: Settings) -> str:
-    count = len(settings.problems)
-    return (f"Settings files: {count} problem{'s' if count > 1 else ''}, defaults used instead; "
-            "'infusion-monitor settings' shows the details.") if count else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -521,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser(VERSION, registry.protocol_names()).parse_args([*(["-v"] if args.verbose else []), "live"])
     try:
         if command == "ports":
-            return run_ports()
+            return print_ports(list_serial_ports(), sys.stdout)
         if command == "export":
             return run_export(args)
         if command == "settings":
@@ -536,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "central":
             return run_central(args)
         return run_live(args, settings)
-    except (CommandError, RecordingError, BrokerError, MessageError, SettingLocked) as exc:
+    except (CommandError, RecordingError, BrokerError, MessageError, SettingLocked, PlanArgumentError) as exc:
         print(one_line(f"infusion-monitor: {exc}"), file=sys.stderr)
         return EXIT_USAGE
 

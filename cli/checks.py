@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from monitor.alarms import Profile, ProfileError, load_profile
@@ -55,6 +56,15 @@ def check_recording(path: Path) -> None:
         raise CommandError(str(exc)) from None
 
 
+def protocol_for(port: str, protocol: str | None, known: Sequence[str]) -> str:
+    """The in-process simulator speaks datex unless told otherwise; a real monitor must be named."""
+    if protocol is not None:
+        return protocol
+    if port.startswith("sim:"):
+        return "datex"
+    raise CommandError(f"Give the monitor's protocol for {port}: --protocol {'|'.join(known)}.")
+
+
 def load_alarm_profile(name_or_path: str) -> Profile:
     try:
         return load_profile(name_or_path)
@@ -73,4 +83,4 @@ def series_folders(folder: Path | None, recordings: Path | None = None) -> list[
 
 
 __all__ = ["CommandError", "check_folder", "check_new_file", "check_recording", "check_socket_url",
-           "load_alarm_profile", "series_folders"]
+           "load_alarm_profile", "protocol_for", "series_folders"]

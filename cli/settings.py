@@ -95,6 +95,12 @@ class Settings:
     def from_file(self, key: str) -> bool:
         return self.entries[key].source is not Source.DEFAULT
 
+    def notice(self) -> str:
+        """One sentence for the window when a settings file had problems ("" when none)."""
+        count = len(self.problems)
+        return (f"Settings files: {count} problem{'s' if count > 1 else ''}, defaults used instead; "
+                "'infusion-monitor settings' shows the details.") if count else ""
+
     def locked_by(self, key: str) -> str:
         """"" when ``key`` is not locked; else who locked it and where, for a tooltip or a refusal."""
         entry = self.entries[key]

@@ -12,13 +12,24 @@ import math
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from monitor.clock import Clock
 
 EXIT_USAGE = 2
 MAX_SPEED = 100_000.0  # a day of monitor time in under a second; beyond it the date arithmetic of
 # a long run overflows, and no test needs it
 MAX_LINE = 600  # characters of one error line; longer text is cut (a 5 MB value stays in its file)
+
+
+class PortLike(Protocol):
+    """A serial port as ``devices.transport.list_serial_ports`` describes it."""
+
+    device: str
+    description: str
+    usb_id: str
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -111,6 +122,24 @@ class StopRequest(threading.Event):
     def request(self, reason: str) -> None:
         self.reason = self.reason or reason
         self.set()
+
+
+def wait_for_end(clock: Clock, stop: threading.Event, duration_s: float | None) -> None:
+    """Until ``duration_s`` of the monitor's clock has passed, or SIGTERM, SIGINT or SIGHUP."""
+    if duration_s is None:
+        stop.wait()
+    else:
+        clock.wait(stop, duration_s)
+
+
+def print_ports(ports: Sequence[PortLike], out: TextIO) -> int:
+    """``infusion-monitor ports``: each serial port with what the system says of it."""
+    if not ports:
+        print("No serial ports found. Plug in the USB-serial adapter, or use socket://HOST:PORT.", file=out)
+    for port in ports:
+        usb = f"  USB {port.usb_id}" if port.usb_id else ""
+        print(f"{port.device:<20} {port.description}{usb}", file=out)
+    return 0
 
 
 def stop_on_signals() -> StopRequest:

@@ -90,3 +90,18 @@ def plan_request(args: argparse.Namespace, profile: TreatmentProfile,
             raise PlanArgumentError(f"{finding.message} If it is, add {_OPTION[finding.field]}.")
         log.warning("confirmed on the command line: %s", finding.message)
     return request
+
+
+def treatment_plan(args: argparse.Namespace, infusion_min: float | None = None
+                   ) -> tuple[TreatmentProfile, PlanRequest | None]:
+    """The treatment profile and the plan given with --weight (None without); PlanArgumentError: one line."""
+    profile = treatment_profile(args)
+    return profile, plan_request(args, profile, infusion_min)
+
+
+def planned_infusion(profile: TreatmentProfile, plan: PlanRequest | None,
+                     minutes: float | None = None) -> dict[str, float]:
+    """The session's planned infusion length: the plan's time, else ``minutes``, else the profile's
+    (as BedConfig's ``planned_infusion_s``; empty: the session's own default)."""
+    chosen = (plan.infusion_min if plan is not None else None) or minutes or profile.default(Field.INFUSION_TIME)
+    return {"planned_infusion_s": chosen * 60.0} if chosen else {}

@@ -15,7 +15,7 @@ from typing import Protocol
 from monitor.alarms import Profile
 from monitor.clock import Clock
 from monitor.session import DEFAULT_PLANNED_INFUSION_S, TimelineEventLike
-from monitor.treatment.profile import TreatmentProfile
+from monitor.treatment.profile import TreatmentProfile, load_treatment_profile
 from monitor.treatment.request import PlanRequest
 
 Listener = Callable[[object], None]
@@ -41,6 +41,23 @@ class BedConfig:
     @property
     def simulated(self) -> bool:
         return self.port.startswith("sim:")
+
+    def metadata(self, started_at: datetime, program_version: str) -> dict[str, str]:
+        """What the recording says about itself (``session_info``, docs/recording-format.md)."""
+        room = {"room": self.room, "chair": self.name} if self.room else {}
+        return {
+            **room,
+            "program": "infusion-monitor",
+            "program_version": program_version,
+            "started_at": started_at.isoformat(),
+            "port": self.port,
+            "protocol": self.protocol,
+            "patient_id": self.patient_id,
+            "clock_speed": f"{self.clock.speed:g}",
+            "planned_infusion_s": f"{self.planned_infusion_s:g}",
+            "alarm_profile": self.profile.name,
+            "treatment_profile": (self.treatment_profile or load_treatment_profile()).name,
+        }
 
 
 class DriverLike(Protocol):

@@ -22,7 +22,6 @@ from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QKeySequence, QResizeEv
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QScrollArea,
     QVBoxLayout,
@@ -37,7 +36,8 @@ from ui.dashboard.alarm_bar import AlarmBar
 from ui.dashboard.connection_dialog import dashboard_settings
 from ui.dashboard.controls import Confirm, Controls, ask
 from ui.dashboard.header import Header
-from ui.dashboard.shortcuts import QUICK_KEYS, help_rows, key
+from ui.dashboard.help_overlay import HelpOverlay
+from ui.dashboard.shortcuts import QUICK_KEYS, key
 from ui.dashboard.spans import Spans
 from ui.dashboard.theme import FONT_FAMILIES, get_theme, other_theme, stylesheet
 from ui.dashboard.tile_row import TileRow
@@ -104,7 +104,8 @@ class DashboardWindow(QMainWindow):
         self.tiles: dict[str, Tile] = self.tile_row.tiles
         self.chart = TrendChart(theme_)
         self.controls = Controls(QUICK_ANNOTATIONS, confirm)
-        self.help_overlay = self._make_help()
+        self.help_overlay = HelpOverlay(QUICK_ANNOTATIONS)
+        self.help_text = self.help_overlay.text
         self._build()
         self._connect()
         self._make_shortcuts()
@@ -185,20 +186,6 @@ class DashboardWindow(QMainWindow):
             self.shortcuts[f"quick{i}"] = QShortcut(QKeySequence(sequence), self, lambda i=i: self.controls.quick_note(i))
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.help_overlay.hide)
         self.shortcuts["escape"] = escape
-
-    def _make_help(self) -> QFrame:
-        overlay = QFrame(objectName="panel")
-        rows = "".join(
-            f"<tr><td style='padding:4px 18px 4px 0'><b>{k}</b></td><td style='padding:4px'>{what}</td></tr>"
-            for k, what in help_rows(QUICK_ANNOTATIONS)
-        )
-        text = QLabel(f"<h2>Keyboard shortcuts</h2><table>{rows}</table><p>F1 or Esc closes this help.</p>")
-        text.setTextFormat(Qt.TextFormat.RichText)
-        layout = QVBoxLayout(overlay)
-        layout.setContentsMargins(30, 20, 30, 20)
-        layout.addWidget(text)
-        self.help_text = text
-        return overlay
 
     # -- events from the driver (GUI thread) ---------------------------------------------------
 
@@ -281,10 +268,7 @@ class DashboardWindow(QMainWindow):
         self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
 
     def toggle_help(self) -> None:
-        self.help_overlay.setVisible(not self.help_overlay.isVisible())
-        if self.help_overlay.isVisible():
-            self._place_help()
-            self.help_overlay.raise_()
+        self.help_overlay.toggle()
 
     def _focus_note(self) -> None:
         self.controls.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -411,11 +395,5 @@ class DashboardWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._place_help()
+        self.help_overlay.place()
 
-    def _place_help(self) -> None:
-        parent = self.help_overlay.parentWidget()
-        if parent is not None:
-            hint = self.help_overlay.sizeHint()
-            width, height = min(parent.width() - 40, max(hint.width(), 700)), min(parent.height() - 40, hint.height())
-            self.help_overlay.setGeometry((parent.width() - width) // 2, (parent.height() - height) // 2, width, height)
