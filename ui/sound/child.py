@@ -157,7 +157,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, handlers=[_log_handler()],
                         format="%(asctime)s sound process %(process)d %(levelname)s %(message)s")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the dashboard, which then ends this
+    # Ctrl-C, and a stop signal sent to the whole process group (a logout, `timeout`, a service
+    # manager), are for the dashboard, which then ends this process (its input closes; it is
+    # killed if it does not go). Ending here first would only make the supervisor restart it.
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):  # Windows has no SIGHUP
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false")  # optional codecs, at every start
     factory, follow_devices = output_factory(args.output)
     inp, out = protocol_pipes()
