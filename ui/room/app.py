@@ -72,7 +72,7 @@ def split_station(snapshots: Sequence[ChairSnapshot]) -> tuple[list[ChairSnapsho
 
 
 class _Chair(QObject):
-    """One chair in the room: its bed, its watch, and its bedside view without a sound.
+    """One chair in the room: its bed, its watch, and its bedside view (the room has one sound for all).
 
     The chair listens to its bed from the start (its bridge); its dashboard is built a moment
     after the room is on screen (start-up would otherwise wait for eight dashboards), or at
