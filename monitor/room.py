@@ -58,7 +58,7 @@ _KEY_OF_PLAN = {"time": "planned_minutes"}  # a plan value's name -> the key tha
 
 @dataclass(frozen=True, slots=True)
 class ChairSpec:
-    """One chair of the room: its monitor, its patient, its alarm profile."""
+    """One chair of the room: its monitor, its patient, its alarm profile and its treatment plan."""
 
     name: str
     port: str  # /dev/ttyUSB0, COM3, socket://HOST:PORT or sim:SCENARIO

@@ -136,7 +136,7 @@ class TableReader:
         if not isinstance(value, list):
             raise self.fail(path + ("confirm",), 'must be a list, e.g. confirm = ["weight"]')
         for i, name in enumerate(value):
-            if name not in CONFIRMABLE:
+            if not isinstance(name, str) or name not in CONFIRMABLE:
                 shown = name if isinstance(name, str) and len(name) <= 40 and name.isprintable() else "that"
                 raise self.fail(path + ("confirm", i), f"cannot confirm '{shown}'; the values to confirm are "
                                 f"{', '.join(CONFIRMABLE)}")

@@ -255,6 +255,7 @@ def _refused(text: str) -> str:
     ('dose = "0.5 mg/kg"', 'dose = "0.5 mg"', 10, 'chair 1 dose: "0.5 mg" is not in mg/kg'),
     ('confirm = ["weight"]', 'confirm = ["wieght"]', 21, "chair 2 confirm: cannot confirm 'wieght'; the values"),
     ('confirm = ["weight"]', 'confirm = "weight"', 21, 'chair 2 confirm: must be a list, e.g. confirm = ["weight"]'),
+    ('confirm = ["weight"]', "confirm = [{ weight = true }]", 21, "chair 2 confirm: cannot confirm 'that'"),
     ("undiluted = true", 'undiluted = "yes"', 20, "chair 2 undiluted: must be true or false"),
     ('treatment_profile = "ketamine-iv"', "publish = 5", 3, "room publish: must be one line of text"),
     ('treatment_profile = "ketamine-iv"', 'insecure = "yes"', 3, "room insecure: must be true or false"),
@@ -305,3 +306,20 @@ def test_record_room_records_each_chairs_plan_from_the_room_file(tmp_path, capsy
     assert (w, v, total, by, diluted) == (310, 15.5, 155, "room file", 0)  # undiluted: 155 mg of 10 mg/mL
     assert json.loads(confirmations)[0]["field"] == "weight"
     assert rows["Chair 3"] == []  # no weight: no plan
+
+
+@pytest.mark.parametrize("room, says", [
+    ('[[chair]]\nname = "A"\nport = "sim:stable"\nprotocol = "datex"\ntreatment_profile = "mine.toml"\n',
+     'room.toml line 5: chair 1 ("A") treatment_profile: treatment_profile is locked to'),
+    ('[room]\npublish = "mqtt://127.0.0.1:1999"\n[[chair]]\nname = "A"\nport = "sim:stable"\nprotocol = "datex"\n',
+     "room.toml line 2: room publish: central_url is locked to"),
+])
+def test_a_room_file_may_not_override_what_the_administrator_locked(tmp_path, monkeypatch, capsys, room, says):
+    system = tmp_path / "system" / "infusion-monitor" / "settings.toml"
+    system.parent.mkdir(parents=True)
+    system.write_text('[locked]\ntreatment_profile = "ketamine-iv"\ncentral_url = "mqtt://127.0.0.1:1883"\n')
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "system"))
+    path = write(tmp_path, room)
+    assert main.main(["record", "--room", str(path), "--out-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err, err
