@@ -274,7 +274,8 @@ def _session_ended(event: object) -> bool:
 
 
 # -- the room (monitor/room.py, ui/room/) ---------------------------------------------
-ONE_PATIENT_OPTIONS = ("weight", "dose", "concentration", "volume", "undiluted", "confirm", "bed")  # several patients
+# a room has several patients: the room file gives each chair its own
+ONE_PATIENT_OPTIONS = ("weight", "dose", "concentration", "volume", "undiluted", "confirm", "bed")
 
 
 def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
@@ -331,7 +332,8 @@ def load_room_file(path: Path) -> RoomSpec:
         raise CommandError(str(exc)) from None
 
 
-def room_publishing(args: argparse.Namespace, room: RoomSpec, settings: Settings) -> tuple[BrokerSettings, str] | None:
+def room_publishing(args: argparse.Namespace, room: RoomSpec,
+                    settings: Settings) -> tuple[BrokerSettings, str] | None:
     """``--publish`` or the room file's ``publish``: every chair sends itself, named as in the room
     file. What the command line gives wins over the file, the file over the settings."""
     for key, setting in (("publish", "central_url"), ("site", "site")):
@@ -353,7 +355,8 @@ def chair_config(room: RoomSpec, index: int, clock: Clock, folder: Path, default
     for key, setting, value in (("profile", "alarm_profile", chair.profile),
                                 ("treatment_profile", "treatment_profile", chair.treatment_profile)):
         if value and settings is not None:
-            settings.check_allowed(setting, value, room.where(index, key), f"Remove the chair's {key} from the room file")
+            settings.check_allowed(setting, value, room.where(index, key),
+                                   f"Remove the chair's {key} from the room file")
     try:
         profile = load_profile(chair.profile or default_profile)
     except ProfileError as exc:
