@@ -452,9 +452,10 @@ def test_every_key_is_documented_in_docs_settings(config):
 
 def test_every_option_a_setting_fills_has_no_default_of_its_own():
     """A parser default would hide the settings (and make a lock refuse the default itself)."""
-    from main import build_parser
+    from main import VERSION, build_parser, registry
 
-    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    parser = build_parser(VERSION, registry.protocol_names())
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     dests = {option.dest for options in OPTIONS.values() for option in options}
     checked = 0
     for name, parser in commands.choices.items():
