@@ -21,7 +21,7 @@ from central.messages import MessageError, check_name
 from central.publisher import BedPublisher, recording_path
 from central.state import ChairState
 from central.station import Station
-from cli.broker_options import names_from, settings_from, site_from
+from cli.broker_options import SECURITY, names_from, room_broker, settings_from
 from cli.central_printer import StationPrinter
 from cli.checks import (
     CommandError,
@@ -50,10 +50,10 @@ from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
-from monitor.room import RoomError, RoomSpec, load_room, room_of_ports
+from monitor.room import RoomError, RoomSpec, chair_treatment, load_room, room_of_ports
 from monitor.session import Phase, PhaseChange
 from monitor.storage import default_recordings_dir, recording_name
-from monitor.treatment.profile import TreatmentProfile
+from monitor.treatment.profile import TreatmentProfile, load_treatment_profile
 from ui.sound.protocol import CHILD_FLAG as SOUND_CHILD_FLAG
 
 log = logging.getLogger("infusion-monitor")
@@ -214,7 +214,8 @@ def _session_ended(event: object) -> bool:
 
 
 # -- the room (monitor/room.py, ui/room/) ---------------------------------------------
-ONE_PATIENT_OPTIONS = ("weight", "dose", "concentration", "volume", "bed")  # a room has several patients
+# a room has several patients: the room file gives each chair its own
+ONE_PATIENT_OPTIONS = ("weight", "dose", "concentration", "volume", "undiluted", "confirm", "bed")
 
 
 def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
@@ -228,7 +229,7 @@ def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise CommandError(f"{args.out_dir} is a file, not a folder; give a folder for the recordings.")
     clock = ScaledClock(args.speed)
-    to = room_publishing(args, room)
+    to = room_publishing(args, room, settings)
     stop = stop_on_signals()
     beds = _build_room(room, clock, args.out_dir, args, settings, recording_required=True)
     lock = threading.Lock()  # one stdout for every chair: whole lines, never interleaved
@@ -255,7 +256,9 @@ def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
 def _refuse_with_room(args: argparse.Namespace, *flags: str) -> None:
     """Options that name one monitor or one patient have no meaning for a room of several."""
     flags += tuple(f"--{name}" for name in ONE_PATIENT_OPTIONS)
-    given = [flag for flag in flags if getattr(args, flag[2:].replace("-", "_"), None) not in (None, [], "")]
+    given = [flag for flag in flags
+             if (value := getattr(args, flag[2:].replace("-", "_"), None)) is not None and value is not False
+             and value not in ([], "")]
     if given:
         room = "--room" if args.room is not None else "several --port (a room)"
         raise CommandError(f"{', '.join(given)} cannot be used with {room}: the room file names each "
@@ -269,30 +272,42 @@ def load_room_file(path: Path) -> RoomSpec:
         raise CommandError(str(exc)) from None
 
 
-def room_publishing(args: argparse.Namespace, room: RoomSpec) -> tuple[BrokerSettings, str] | None:
-    """``--publish`` for a room: every chair sends itself, named as in the room file."""
-    if not args.publish:
-        return None
-    settings, site = settings_from(args, args.publish), site_from(args)
-    for chair in room.chairs:
-        check_name(chair.name, "chair name")
-    return settings, site
+def room_publishing(args: argparse.Namespace, room: RoomSpec,
+                    settings: Settings) -> tuple[BrokerSettings, str] | None:
+    """``--publish`` or the room file's ``publish``: every chair sends itself, named as in the room
+    file. What the command line gives wins over the file, the file over the settings."""
+    for key, setting in (("publish", "central_url"), ("site", "site")):
+        value = room.publish.url if key == "publish" else room.publish.site
+        if value:
+            settings.check_allowed(setting, value, room.where_room(key), f"Remove {key} from the room file")
+    typed = [key for key in SECURITY if getattr(args, key, None) not in (None, False)]
+    typed += [dest for dest, setting in (("publish", "central_url"), ("site", "site"))
+              if getattr(args, dest) is not None
+              and not (settings.from_file(setting) and getattr(args, dest) == settings.value(setting))]
+    return room_broker(args, room, typed)
 
 
 def chair_config(room: RoomSpec, index: int, clock: Clock, folder: Path, default_profile: str,
                  treatment: TreatmentProfile | None = None, settings: Settings | None = None) -> BedConfig:
-    """Chair ``index`` of the room as a bed; a chair's alarm profile may not override a locked one."""
+    """Chair ``index`` of the room as a bed, with its treatment plan; a chair's alarm or treatment
+    profile may not override a locked one."""
     chair = room.chairs[index]
-    if chair.profile and settings is not None:
-        settings.check_allowed("alarm_profile", chair.profile, room.where(index, "profile"),
-                               "Remove the chair's profile from the room file")
+    for key, setting, value in (("profile", "alarm_profile", chair.profile),
+                                ("treatment_profile", "treatment_profile", chair.treatment_profile)):
+        if value and settings is not None:
+            settings.check_allowed(setting, value, room.where(index, key),
+                                   f"Remove the chair's {key} from the room file")
     try:
         profile = load_profile(chair.profile or default_profile)
     except ProfileError as exc:
         raise CommandError(f"{room.where(index, 'profile')}: {exc}") from None
+    try:
+        plan_profile, plan = chair_treatment(room, index, treatment or load_treatment_profile())
+    except RoomError as exc:
+        raise CommandError(str(exc)) from None
     return BedConfig(chair.name, chair.port, chair.protocol, clock, profile, patient_id=chair.patient,
-                     planned_infusion_s=chair.planned_minutes * 60, recordings_folder=folder, room=room.name,
-                     treatment_profile=treatment)
+                     recordings_folder=folder, room=room.name, treatment_profile=plan_profile, treatment_plan=plan,
+                     **planned_infusion(plan_profile, plan, chair.planned_minutes))
 
 
 def build_room(room: RoomSpec, clock: Clock, folder: Path, default_profile: str, *, recording_required: bool,
@@ -338,7 +353,7 @@ def run_live_room(args: argparse.Namespace, settings: Settings) -> int:
             raise CommandError(str(exc)) from None
     folder = args.recordings or default_recordings_dir()
     check_folder(folder)
-    to = room_publishing(args, room)
+    to = room_publishing(args, room, settings)
     from ui.room.app import run_room  # Qt is loaded only for the window
     from ui.sound.annunciator import Annunciator  # no Qt: the sound process's supervisor
 

@@ -14,6 +14,7 @@ import ipaddress
 import os
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,7 +30,18 @@ CONNECT_TIMEOUT_S = 5.0
 
 
 class BrokerError(Exception):
-    """A broker setting the user can fix; ``str()`` is the one line they see."""
+    """A broker setting the user can fix; ``str()`` is the one line they see. ``field`` names
+    the setting at fault (``publish`` for the address, ``ca``, ``user``, ...; "" if none), so a
+    room file can name the line that gave it."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def as_option(name: str) -> str:
+    """How the command line spells a setting: ``password_file`` -> ``--password-file``."""
+    return "--" + name.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -63,37 +75,45 @@ def is_loopback(host: str) -> bool:
 
 def broker_settings(url: str, *, ca: Path | None = None, cert: Path | None = None, key: Path | None = None,
                     user: str | None = None, password_file: Path | None = None,
-                    insecure: bool = False, environ: dict[str, str] | None = None) -> BrokerSettings:
-    """Check a broker URL and its security options; :class:`BrokerError` says what is wrong."""
+                    insecure: bool = False, environ: dict[str, str] | None = None,
+                    spell: Callable[[str], str] = as_option) -> BrokerSettings:
+    """Check a broker URL and its security options; :class:`BrokerError` says what is wrong,
+    naming each setting as ``spell`` writes it (``--ca`` on the command line, ``ca`` in a file)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise BrokerError(f"{url!r} is not a broker address: give mqtts://HOST[:PORT] (TLS) or, "
-                          "on this computer only, mqtt://127.0.0.1[:PORT].")
+                          "on this computer only, mqtt://127.0.0.1[:PORT].", "publish")
     if parts.username is not None or parts.password is not None:
-        raise BrokerError("Do not put a user or password in the broker address (others can read the command "
-                          f"line): use --user and --password-file FILE or the {PASSWORD_ENV} variable.")
+        raise BrokerError("Do not put a user or password in the broker address (others can read it): use "
+                          f"{spell('user')} and {spell('password_file')} FILE or the {PASSWORD_ENV} variable.",
+                          "publish")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise BrokerError(f"{url!r}: a broker address has only a host and a port, e.g. mqtts://broker.clinic:8883.")
+        raise BrokerError(f"{url!r}: a broker address has only a host and a port, e.g. mqtts://broker.clinic:8883.",
+                          "publish")
     try:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:
-        raise BrokerError(f"{url!r}: the port must be a number from 1 to 65535.") from None
+        raise BrokerError(f"{url!r}: the port must be a number from 1 to 65535.", "publish") from None
     host = parts.hostname
     tls = scheme == "mqtts"
     if not tls and not insecure and not is_loopback(host):
         raise BrokerError(f"Refusing plain mqtt:// to {host}: patient data would cross the network unencrypted. "
-                          "Use mqtts:// (docs/central-station.md, Security), or --insecure on a test network.")
-    if not tls and (ca or cert or key):
-        raise BrokerError("--ca, --cert and --key are for a TLS broker: use an mqtts:// address.")
+                          f"Use mqtts:// (docs/central-station.md, Security), or {spell('insecure')} on a test "
+                          "network.", "publish")
+    files = {"ca": ca, "cert": cert, "key": key}
+    if not tls and any(files.values()):
+        raise BrokerError(f"{spell('ca')}, {spell('cert')} and {spell('key')} are for a TLS broker: use an "
+                          "mqtts:// address.", "publish")
     if (cert is None) != (key is None):
-        raise BrokerError("A client certificate needs both --cert and --key.")
-    for option, path in (("--ca", ca), ("--cert", cert), ("--key", key)):
+        raise BrokerError(f"A client certificate needs both {spell('cert')} and {spell('key')}.",
+                          "cert" if cert is not None else "key")
+    for option, path in files.items():
         if path is not None and not path.is_file():
-            raise BrokerError(f"{option} {path}: no such file.")
+            raise BrokerError(f"{spell(option)} {path}: no such file.", option)
     password = _password(password_file, os.environ if environ is None else environ)
     if password is not None and user is None:
-        raise BrokerError("A password was given without --user.")
+        raise BrokerError(f"A password was given without {spell('user')}.", "password_file" if password_file else "")
     return BrokerSettings(url, host, port, tls, ca, cert, key, user, password)
 
 
@@ -102,7 +122,8 @@ def _password(path: Path | None, environ: dict[str, str]) -> str | None:
         try:
             return path.read_text(encoding="utf-8").rstrip("\r\n")
         except (OSError, UnicodeDecodeError) as exc:
-            raise BrokerError(f"Cannot read the password file {path}: {getattr(exc, 'strerror', exc)}.") from None
+            raise BrokerError(f"Cannot read the password file {path}: {getattr(exc, 'strerror', exc)}.",
+                              "password_file") from None
     return environ.get(PASSWORD_ENV)
 
 

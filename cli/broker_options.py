@@ -9,12 +9,15 @@ the ``IRM_MQTT_PASSWORD`` variable.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Collection
 from pathlib import Path
 
-from central.broker import PASSWORD_ENV, BrokerError, BrokerSettings, broker_settings
+from central.broker import PASSWORD_ENV, BrokerError, BrokerSettings, as_option, broker_settings
 from central.messages import MessageError, check_name
+from monitor.room import RoomSpec
 
 DEFAULT_SITE = "clinic"
+SECURITY = ("ca", "cert", "key", "user", "password_file", "insecure")
 
 
 def add_security_options(parser: argparse.ArgumentParser) -> None:
@@ -74,3 +77,44 @@ def names_from(args: argparse.Namespace) -> tuple[str, str]:
 def site_from(args: argparse.Namespace) -> str:
     """The site of ``--site`` (default: the settings', else ``clinic``); MessageError if not a valid name."""
     return check_name(args.site or DEFAULT_SITE, "--site")
+
+
+def room_broker(args: argparse.Namespace, room: RoomSpec, typed: Collection[str]) -> tuple[BrokerSettings, str] | None:
+    """A room's publishing: (broker, site), or None when neither the command line nor the room
+    file (``[room] publish``) names a broker. Each option typed on the command line (``typed``:
+    ``publish``, ``site`` and the security options' names) wins over the room file's key, the
+    file's over the settings' (already in ``args``). A refusal names the room file's line of
+    the key at fault, or the option. Every chair is published under its own name."""
+    spec = room.publish
+    from_file = {"publish": spec.url, "site": spec.site, **{k: getattr(spec, k) for k in SECURITY}}
+    chosen = {k: v for k, v in from_file.items() if k not in typed and v not in ("", None)}
+    value = {k: chosen.get(k, getattr(args, k, None)) for k in from_file}
+    if not value["publish"]:
+        return None
+
+    def spell(name: str) -> str:
+        """The room file's key for a setting the file gives (or could give: it names the broker)."""
+        if name in chosen or ("publish" in chosen and name not in typed):
+            return "insecure = true" if name == "insecure" else name
+        return as_option(name)
+
+    def at(field: str, message: str) -> str:
+        return f"{room.where_room(field)}: {message}" if field in chosen else message
+
+    try:
+        settings = broker_settings(value["publish"], ca=value["ca"], cert=value["cert"], key=value["key"],
+                                   user=value["user"] or None, password_file=value["password_file"],
+                                   insecure=bool(value["insecure"]), spell=spell)
+    except BrokerError as exc:
+        raise BrokerError(at(exc.field, str(exc)), exc.field) from None
+    try:
+        site = check_name(value["site"] or DEFAULT_SITE, "site" if "site" in chosen else "--site")
+    except MessageError as exc:
+        raise BrokerError(at("site", str(exc)), "site") from None
+    for i, chair in enumerate(room.chairs):
+        try:
+            check_name(chair.name, "chair name")
+        except MessageError as exc:
+            raise BrokerError(f"{room.where(i, 'name')}: {exc} (it names the chair at the central station)",
+                              "name") from None
+    return settings, site

@@ -12,19 +12,12 @@ maximum, ...) is refused unless it is confirmed on purpose with ``--confirm FIEL
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Callable
 
 from monitor.alarms.profile import ProfileError
 from monitor.treatment.entry import EntryError, Field, parse_quantity
 from monitor.treatment.profile import DEFAULT_TREATMENT_PROFILE, TreatmentProfile, load_treatment_profile
-from monitor.treatment.request import PlanRequest
-
-log = logging.getLogger(__name__)
-
-CONFIRMABLE = {"weight": Field.WEIGHT, "dose": Field.DOSE, "time": Field.INFUSION_TIME,
-               "concentration": Field.CONCENTRATION, "volume": Field.VOLUME}
-_OPTION = {field: f"--confirm {name}" for name, field in CONFIRMABLE.items()}
+from monitor.treatment.request import CONFIRMABLE, PlanRequest, PlanValueError, PlanValues, plan_from_values
 
 
 class PlanArgumentError(ValueError):
@@ -72,24 +65,16 @@ def treatment_profile(args: argparse.Namespace) -> TreatmentProfile:
 def plan_request(args: argparse.Namespace, profile: TreatmentProfile,
                  infusion_min: float | None = None) -> PlanRequest | None:
     """The plan given on the command line, checked against ``profile``; None without ``--weight``."""
-    given = [name for name in ("dose", "concentration", "volume") if getattr(args, name) is not None]
-    if args.undiluted:
-        given.append("undiluted")
-    if args.weight is None:
-        if given or args.confirm:
-            raise PlanArgumentError(f"--{given[0] if given else 'confirm'} needs --weight KG too: "
-                                    "the dose is computed from the patient's weight.")
-        return None
-    request = PlanRequest(args.weight, args.dose, infusion_min, args.concentration, args.volume, args.undiluted,
-                          frozenset(CONFIRMABLE[name] for name in args.confirm))
-    review = request.review(profile)
-    if not review.can_confirm:
-        raise PlanArgumentError(" ".join(f.message for f in review.refusals))
-    for finding in review.confirmations:
-        if finding.field not in request.confirmed:
-            raise PlanArgumentError(f"{finding.message} If it is, add {_OPTION[finding.field]}.")
-        log.warning("confirmed on the command line: %s", finding.message)
-    return request
+    values = PlanValues(args.weight, args.dose, infusion_min, args.concentration, args.volume, args.undiluted,
+                        tuple(args.confirm))
+    try:
+        return plan_from_values(values, profile)
+    except PlanValueError as exc:
+        if exc.needs == "weight":
+            raise PlanArgumentError(f"--{exc.name} needs --weight KG too: {exc}") from None
+        if exc.needs == "confirm":
+            raise PlanArgumentError(f"{exc} If it is, add --confirm {exc.name}.") from None
+        raise PlanArgumentError(str(exc)) from None
 
 
 def treatment_plan(args: argparse.Namespace, infusion_min: float | None = None

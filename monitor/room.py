@@ -20,8 +20,13 @@ reading the same port or sharing a name, more chairs than one screen can show.
 A port that exists in the file but cannot be opened is not refused here: the
 room opens, and that chair shows the error and keeps retrying.
 
-Pure: no I/O beyond reading the file, no device knowledge (the protocols known
-are given by ``main.py``).
+A chair may carry its treatment plan (``weight``, ``dose``, ...), checked exactly as
+the command line's ``--weight`` and friends (:func:`chair_treatment`), and the room
+may name the central station's broker (``publish``) with its security; the typed
+values are read by :mod:`monitor.room_keys`.
+
+Pure: no I/O beyond reading the file (and a treatment profile it names), no device
+or network knowledge (the protocols known are given by ``main.py``).
 """
 
 from __future__ import annotations
@@ -33,38 +38,36 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from monitor.alarms.profile import ProfileError
+from monitor.room_keys import PLAN_KEYS, PUBLISH_KEYS, PublishSpec, RoomError, TableReader
 from monitor.storage import safe_name
 from monitor.toml_lines import KeyPath, LineIndex, decode, parse_toml
+from monitor.treatment.profile import TreatmentProfile, load_treatment_profile
+from monitor.treatment.request import BY_ROOM_FILE, PlanRequest, PlanValueError, PlanValues, plan_from_values
 
 MAX_CHAIRS = 12  # more panels than this are not readable on one screen from across the room
 MAX_NAME = 30  # a chair's name heads its panel and every line it prints
 MAX_PATIENT = 40
 MAX_FILE_BYTES = 200_000  # twelve chairs take 2 kB; a bigger file is the wrong file
-MAX_PLANNED_MINUTES = 24 * 60.0
-DEFAULT_PLANNED_MINUTES = 40.0
 SIM_PREFIX = "sim:"
 
-ROOM_KEYS = ("name", "profile", "planned_minutes")
-# A chair's keys. Issue 17's treatment entries (weight, dose, concentration) belong here too,
-# one key each, read like the command line's --weight/--dose/--concentration and handed to the
-# chair's BedConfig by main.chair_config.
-CHAIR_KEYS = ("name", "port", "protocol", "patient", "profile", "planned_minutes")
-
-
-class RoomError(ValueError):
-    """A room file that cannot be used; ``str()`` is the one line the user sees."""
+ROOM_KEYS = ("name", "profile", "planned_minutes", "treatment_profile", *PUBLISH_KEYS)
+CHAIR_KEYS = ("name", "port", "protocol", "patient", "profile", "planned_minutes", "treatment_profile", *PLAN_KEYS)
+_KEY_OF_PLAN = {"time": "planned_minutes"}  # a plan value's name -> the key that gives it
 
 
 @dataclass(frozen=True, slots=True)
 class ChairSpec:
-    """One chair of the room: its monitor, its patient, its alarm profile."""
+    """One chair of the room: its monitor, its patient, its alarm profile and its treatment plan."""
 
     name: str
     port: str  # /dev/ttyUSB0, COM3, socket://HOST:PORT or sim:SCENARIO
     protocol: str
     patient: str = ""
     profile: str = ""  # a built-in profile name or a file; "" for the program's default
-    planned_minutes: float = DEFAULT_PLANNED_MINUTES
+    planned_minutes: float | None = None  # None: the plan's, else the treatment profile's
+    treatment_profile: str = ""  # a built-in name or a file; "" for the program's default
+    plan: PlanValues = PlanValues()  # no weight: no plan (the nurse enters it on screen)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line in the room file
 
     @property
@@ -77,12 +80,20 @@ class RoomSpec:
     name: str
     source: str  # the file it came from ("" for a room made from --port options)
     chairs: tuple[ChairSpec, ...]
+    publish: PublishSpec = PublishSpec()
+    lines: Mapping[str, int] = field(default_factory=dict)  # [room] key -> line in the room file
 
     def where(self, index: int, key: str) -> str:
-        """``room.toml line 9: chair 2 ("Chair 2") profile``: the place of one chair's key."""
+        """``room.toml line 9: chair 2 ("Chair 2") profile``: the place of one chair's key (the
+        ``[room]`` line when the chair takes the room's value)."""
         chair = self.chairs[index]
-        at = f"{self.source} line {chair.lines.get(key, chair.lines.get('', 1))}: " if self.source else ""
+        line = chair.lines.get(key) or self.lines.get(key) or chair.lines.get("", 1)
+        at = f"{self.source} line {line}: " if self.source else ""
         return f'{at}chair {index + 1} ("{chair.name}") {key}'
+
+    def where_room(self, key: str) -> str:
+        """``room.toml line 4: room publish``: the place of a ``[room]`` key."""
+        return f"{self.source} line {self.lines.get(key, self.lines.get('', 1))}: room {key}"
 
 
 def load_room(path: Path, protocols: Collection[str]) -> RoomSpec:
@@ -112,7 +123,7 @@ def room_from_text(text: str, source: str, protocols: Collection[str], base: Pat
 
 
 def room_of_ports(ports: Sequence[str], protocol: str, patients: Sequence[str] = (), *,
-                  profile: str = "", planned_minutes: float = DEFAULT_PLANNED_MINUTES) -> RoomSpec:
+                  profile: str = "", planned_minutes: float | None = None) -> RoomSpec:
     """``live --port A --port B``: a room of those ports, "Chair 1", "Chair 2", ... in order."""
     if len(patients) > len(ports):
         raise RoomError(f"{len(patients)} patients for {len(ports)} ports: give one --patient per --port, "
@@ -147,17 +158,35 @@ def port_identity(port: str) -> str | None:
     return port.upper()  # COM3 and com3 are one port on Windows
 
 
-class _Reader:
+def chair_treatment(room: RoomSpec, index: int, default: TreatmentProfile) -> tuple[TreatmentProfile,
+                                                                                  PlanRequest | None]:
+    """Chair ``index``'s treatment profile (its own, else ``default``: the command line's or the
+    settings') and its plan checked against it as the command line checks ``--weight``; None
+    without a weight. :class:`RoomError` names the file, line and key."""
+    chair = room.chairs[index]
+    profile = default
+    if chair.treatment_profile:
+        try:
+            profile = load_treatment_profile(chair.treatment_profile)
+        except ProfileError as exc:
+            raise RoomError(f"{room.where(index, 'treatment_profile')}: {exc}") from None
+    try:
+        return profile, plan_from_values(chair.plan, profile, BY_ROOM_FILE)
+    except PlanValueError as exc:
+        where = room.where(index, _KEY_OF_PLAN.get(exc.name, exc.name))
+        if exc.needs == "weight":
+            raise RoomError(f"{where}: needs weight too (in kg): {exc}") from None
+        if exc.needs == "confirm":
+            raise RoomError(f'{where}: {exc} If it is, add confirm = ["{exc.name}"] to this chair.') from None
+        raise RoomError(f"{where}: {exc}") from None
+
+
+class _Reader(TableReader):
     """Reads the parsed TOML, turning every refusal into ``file line N: place: what is wrong``."""
 
     def __init__(self, source: str, lines: LineIndex, protocols: tuple[str, ...], base: Path) -> None:
-        self.source, self.lines, self.protocols, self.base = source, lines, protocols, base
-
-    def fail(self, path: KeyPath, rule: str) -> RoomError:
-        place = " ".join(str(p) for p in path)  # "room name", "chair 2 port" (counted from 1)
-        if len(path) >= 2 and path[0] == "chair" and isinstance(path[1], int):
-            place = f"chair {path[1] + 1}" + (f" {path[2]}" if len(path) > 2 else "")
-        return RoomError(f"{self.source} line {self.lines.line_of(path)}: {place}: {rule}")
+        super().__init__(source, lines, base)
+        self.protocols = protocols
 
     def room(self, doc: dict[str, Any]) -> RoomSpec:
         self.known(doc, (), ("room", "chair"))
@@ -167,7 +196,9 @@ class _Reader:
         self.known(room, ("room",), ROOM_KEYS)
         name = self.line(room, ("room",), "name", Path(self.source).stem or "Room", MAX_NAME)
         defaults = {"profile": self.profile(room, ("room",), ""),
-                    "planned_minutes": self.minutes(room, ("room",), DEFAULT_PLANNED_MINUTES)}
+                    "planned_minutes": self.minutes(room, ("room",), None),
+                    "treatment_profile": self.profile(room, ("room",), "", "treatment_profile")}
+        publish = self.publish(room)
         chairs = doc.get("chair")
         if chairs is None:
             raise self.fail(("room",), "the room has no chair: add a [[chair]] table for each one")
@@ -179,7 +210,9 @@ class _Reader:
                             "split them into two rooms")
         specs = tuple(self.chair(table, i, defaults) for i, table in enumerate(chairs))
         self.distinct(specs)
-        return RoomSpec(name, self.source, specs)
+        lines = {key: self.lines.line_of(("room", key)) for key in room}
+        lines[""] = self.lines.line_of(("room",))
+        return RoomSpec(name, self.source, specs, publish, MappingProxyType(lines))
 
     def chair(self, table: dict[str, Any], index: int, defaults: dict[str, Any]) -> ChairSpec:
         path: KeyPath = ("chair", index)
@@ -195,11 +228,14 @@ class _Reader:
             raise self.fail(path + ("port",), "sim: needs a scenario, e.g. sim:ketamine-typical")
         lines = {key: self.lines.line_of(path + (key,)) for key in table}
         lines[""] = self.lines.line_of(path)
+        minutes = self.minutes(table, path, defaults["planned_minutes"])
         return ChairSpec(
             name=self.line(table, path, "name", "", MAX_NAME), port=port, protocol=protocol,
             patient=self.line(table, path, "patient", "", MAX_PATIENT),
             profile=self.profile(table, path, defaults["profile"]),
-            planned_minutes=self.minutes(table, path, defaults["planned_minutes"]),
+            planned_minutes=minutes,
+            treatment_profile=self.profile(table, path, defaults["treatment_profile"], "treatment_profile"),
+            plan=self.plan(table, path, minutes),
             lines=MappingProxyType(lines),
         )
 
@@ -221,34 +257,3 @@ class _Reader:
             if first != i:
                 raise self.fail(("chair", i, "port"), f"{chair.port} is also the port of chair {first + 1} "
                                 f"(line {chairs[first].lines['port']}); each monitor feeds one chair")
-
-    # -- typed values ---------------------------------------------------------------------
-    def known(self, table: dict[str, Any], path: KeyPath, allowed: tuple[str, ...]) -> None:
-        for key in table:
-            if key not in allowed:
-                shown = key if len(key) <= 40 and key.isprintable() else repr(key[:40])
-                raise self.fail(path + (key,), f"unknown key '{shown}' (known here: {', '.join(allowed)})")
-
-    def line(self, table: dict[str, Any], path: KeyPath, key: str, default: str, most: int) -> str:
-        if key not in table:
-            return default
-        value = table[key]
-        if not isinstance(value, str) or not value.strip() or len(value) > most or not value.isprintable():
-            raise self.fail(path + (key,), f"must be one line of text, at most {most} characters")
-        return value.strip()
-
-    def profile(self, table: dict[str, Any], path: KeyPath, default: str) -> str:
-        """A built-in profile's name, or a file (relative to the room file's folder)."""
-        value = self.line(table, path, "profile", "", 300)
-        if not value:
-            return default
-        if "/" in value or "\\" in value or value.endswith(".toml"):
-            return str(self.base / Path(value).expanduser())
-        return value
-
-    def minutes(self, table: dict[str, Any], path: KeyPath, default: float) -> float:
-        value = table.get("planned_minutes", default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_PLANNED_MINUTES:
-            raise self.fail(path + ("planned_minutes",),
-                            f"must be a number of minutes above 0 and at most {MAX_PLANNED_MINUTES:g}")
-        return float(value)

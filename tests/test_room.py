@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 import main
-from monitor.room import MAX_CHAIRS, RoomError, load_room, room_from_text, room_of_ports
+from monitor.review import open_recording
+from monitor.room import MAX_CHAIRS, RoomError, chair_treatment, load_room, room_from_text, room_of_ports
+from monitor.treatment.entry import Field
+from monitor.treatment.profile import load_treatment_profile
 
 PROTOCOLS = ("datex", "masimo", "intellivue")
 
@@ -142,6 +146,10 @@ def test_ports_on_the_command_line_make_a_room_of_numbered_chairs():
     (["record", "--room", "{badscenario}", "--out-dir", "{tmp}/out"],
      'line 2: chair 1 ("A") port: nope: no such built-in scenario'),
     (["record", "--room", "{badprofile}", "--out-dir", "{tmp}/out"], 'line 5: chair 1 ("A") profile:'),
+    (["record", "--room", "{heavy}", "--out-dir", "{tmp}/out"],
+     'heavy.toml line 5: chair 1 ("A") weight: The weight 310 kg is above the usual 20-300 kg'),
+    (["record", "--room", "{room}", "--out-dir", "{tmp}/out", "--weight", "80", "--confirm", "weight"],
+     "--weight, --confirm cannot be used with --room"),
     (["live", "--room", "{room}", "--patient", "K-1"], "--patient cannot be used with --room"),
     (["live", "--port", "sim:stable", "--port", "sim:stable", "--patient", "a", "--patient", "b",
       "--patient", "c"], "3 patients for 2 ports"),
@@ -155,6 +163,8 @@ def test_each_refusal_is_one_line_before_anything_starts(tmp_path, capsys, argv,
                              "badscenario.toml"),
         "badprofile": write(tmp_path, '[[chair]]\nport = "sim:stable"\nname = "A"\nprotocol = "datex"\n'
                             'profile = "missing.toml"\n', "badprofile.toml"),
+        "heavy": write(tmp_path, '[[chair]]\nport = "sim:stable"\nname = "A"\nprotocol = "datex"\n'
+                       'weight = 310\n', "heavy.toml"),
     }
     args = [a.format(tmp=tmp_path, **files) for a in argv]
     assert main.main(args) == 2
@@ -177,3 +187,139 @@ def test_a_chair_whose_port_will_not_open_is_said_once_and_the_others_are_record
     assert {line["bed"] for line in lines if line["type"] == "reading"} == {"Window"}
     assert any(line["bed"] == "Door" and line["type"] == "link" and line["state"] == "disconnected" for line in lines)
     assert len(list(out.glob("*-Door.irm.sqlite"))) == len(list(out.glob("*-Window.irm.sqlite"))) == 1
+
+
+# -- a chair's treatment plan (issue 17), checked as the command line's --weight -----------------------
+
+PLANNED = """\
+[room]
+name = "Room 3"
+treatment_profile = "ketamine-iv"
+
+[[chair]]
+name = "Chair 1"
+port = "sim:ketamine-typical"
+protocol = "datex"
+weight = 80
+dose = "0.5 mg/kg"
+concentration = 10.0
+volume = 50
+planned_minutes = 45
+
+[[chair]]
+name = "Chair 2"
+port = "sim:stable"
+protocol = "datex"
+weight = "310 kg"
+undiluted = true
+confirm = ["weight"]
+
+[[chair]]
+name = "Chair 3"
+port = "sim:stable"
+protocol = "datex"
+"""
+
+
+def plans(text: str, source: str = "room.toml") -> list:
+    room = room_from_text(text, source, PROTOCOLS)
+    return [chair_treatment(room, i, load_treatment_profile())[1] for i in range(len(room.chairs))]
+
+
+def test_each_chair_carries_its_own_plan_read_as_strictly_as_the_command_line():
+    first, second, third = plans(PLANNED)
+    assert (first.weight_kg, first.dose_mg_per_kg, first.infusion_min, first.concentration_mg_per_ml,
+            first.volume_ml, first.by) == (80, 0.5, 45, 10, 50, "room file")
+    review = first.review(load_treatment_profile())
+    assert review.plan.total_mg == 40  # 0.5 mg/kg x 80 kg, by hand
+    assert round(review.plan.rate_ml_per_h, 2) == 66.67  # 50 mL over 45 min
+    assert (second.weight_kg, second.undiluted, second.confirmed) == (310, True, frozenset({Field.WEIGHT}))
+    assert second.review(load_treatment_profile()).plan.total_mg == 155
+    assert third is None  # no weight: the nurse enters the plan on screen
+
+
+def _refused(text: str) -> str:
+    with pytest.raises(RoomError) as refused:
+        plans(text)
+    message = str(refused.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("old, new, line, says", [
+    ("weight = 80", 'weight = "80,5"', 9, 'chair 1 weight: "80,5" has a comma: type the weight in kg'),
+    ("weight = 80", 'weight = "8O"', 9, 'chair 1 weight: "8O" is not a number'),
+    ("weight = 80", 'weight = "176 lb"', 9, 'chair 1 weight: "176 lb" is not in kg'),
+    ("weight = 80", "weight = -80", 9, "chair 1 weight: must be the weight in kg, e.g. weight = 80.5"),
+    ("weight = 80", "weight = true", 9, "chair 1 weight: must be the weight in kg"),
+    ('dose = "0.5 mg/kg"', 'dose = "0.5 mg"', 10, 'chair 1 dose: "0.5 mg" is not in mg/kg'),
+    ('confirm = ["weight"]', 'confirm = ["wieght"]', 21, "chair 2 confirm: cannot confirm 'wieght'; the values"),
+    ('confirm = ["weight"]', 'confirm = "weight"', 21, 'chair 2 confirm: must be a list, e.g. confirm = ["weight"]'),
+    ('confirm = ["weight"]', "confirm = [{ weight = true }]", 21, "chair 2 confirm: cannot confirm 'that'"),
+    ("undiluted = true", 'undiluted = "yes"', 20, "chair 2 undiluted: must be true or false"),
+    ('treatment_profile = "ketamine-iv"', "publish = 5", 3, "room publish: must be one line of text"),
+    ('treatment_profile = "ketamine-iv"', 'insecure = "yes"', 3, "room insecure: must be true or false"),
+    ("weight = 80", "wieght = 80", 9, "chair 1 wieght: unknown key 'wieght'"),
+    # read, then checked against the treatment profile's bounds, as --weight is
+    ('confirm = ["weight"]\n', "", 19, 'chair 2 ("Chair 2") weight: The weight 310 kg is above the usual '
+     '20-300 kg: confirm it is right. If it is, add confirm = ["weight"] to this chair.'),
+    ("weight = 80", "weight = 700", 9, 'chair 1 ("Chair 1") weight: The weight 700 kg is above 650 kg, '
+     "which is never accepted"),
+    ('dose = "0.5 mg/kg"', "dose = 1.5", 10, 'chair 1 ("Chair 1") dose: The dose 1.5 mg/kg is above the usual'),
+    ("weight = 80\n", "", 9, 'chair 1 ("Chair 1") dose: needs weight too (in kg): the dose is computed from '
+     "the patient's weight."),
+    ("planned_minutes = 45", "planned_minutes = 30", 13, 'chair 1 ("Chair 1") planned_minutes: The infusion '
+     'time 30 min is below the usual 40-60 min: confirm it is right. If it is, add confirm = ["time"]'),
+    ("volume = 50", "volume = 50\nundiluted = true", 12, 'chair 1 ("Chair 1") volume: a volume and undiluted '
+     "exclude each other"),
+    ('treatment_profile = "ketamine-iv"', 'treatment_profile = "missing.toml"', 3,
+     'chair 1 ("Chair 1") treatment_profile:'),  # the room's, taken by every chair
+])
+def test_a_chair_plan_that_cannot_be_used_is_refused_naming_file_line_and_key(old, new, line, says):
+    assert old in PLANNED
+    message = _refused(PLANNED.replace(old, new, 1))
+    assert message.startswith(f"room.toml line {line}: ") and says in message, message
+
+
+def test_record_room_records_each_chairs_plan_from_the_room_file(tmp_path, capsys):
+    room = write(tmp_path, PLANNED)
+    out = tmp_path / "out"
+    assert main.main(["record", "--room", str(room), "--out-dir", str(out), "--speed", "60", "--duration", "30",
+                      "--jsonl"]) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {line["bed"] for line in printed if line["type"] == "treatment_plan"} == {"Chair 1", "Chair 2"}
+    rows = {}
+    for path in out.glob("*.irm.sqlite"):
+        with open_recording(path) as recording:  # opens in review as any recording
+            chair = recording.metadata.chair
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:  # the recording's own table, read apart
+            rows[chair] = db.execute("SELECT weight_kg, dose_mg_per_kg, infusion_min, volume_ml, total_mg, "
+                                     "rate_ml_per_h, by, confirmations, diluted FROM treatment_plans").fetchall()
+            info = dict(db.execute("SELECT key, value FROM session_info"))
+        assert info["treatment_profile"] == "ketamine-iv"
+        if chair == "Chair 1":
+            assert float(info["planned_infusion_s"]) == 45 * 60  # the chair's planned_minutes is the plan's time
+    [(w, d, m, v, total, rate, by, confirmations, diluted)] = rows["Chair 1"]
+    assert (w, d, m, v, total, round(rate, 2), by, diluted) == (80, 0.5, 45, 50, 40, 66.67, "room file", 1)  # by hand
+    assert json.loads(confirmations) == []
+    [(w, _, _, v, total, _, by, confirmations, diluted)] = rows["Chair 2"]
+    assert (w, v, total, by, diluted) == (310, 15.5, 155, "room file", 0)  # undiluted: 155 mg of 10 mg/mL
+    assert json.loads(confirmations)[0]["field"] == "weight"
+    assert rows["Chair 3"] == []  # no weight: no plan
+
+
+@pytest.mark.parametrize("room, says", [
+    ('[[chair]]\nname = "A"\nport = "sim:stable"\nprotocol = "datex"\ntreatment_profile = "mine.toml"\n',
+     'room.toml line 5: chair 1 ("A") treatment_profile: treatment_profile is locked to'),
+    ('[room]\npublish = "mqtt://127.0.0.1:1999"\n[[chair]]\nname = "A"\nport = "sim:stable"\nprotocol = "datex"\n',
+     "room.toml line 2: room publish: central_url is locked to"),
+])
+def test_a_room_file_may_not_override_what_the_administrator_locked(tmp_path, monkeypatch, capsys, room, says):
+    system = tmp_path / "system" / "infusion-monitor" / "settings.toml"
+    system.parent.mkdir(parents=True)
+    system.write_text('[locked]\ntreatment_profile = "ketamine-iv"\ncentral_url = "mqtt://127.0.0.1:1883"\n')
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "system"))
+    path = write(tmp_path, room)
+    assert main.main(["record", "--room", str(path), "--out-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err, err

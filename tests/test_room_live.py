@@ -42,9 +42,9 @@ PROTOCOLS = ("datex", "masimo", "intellivue")
 READABLE_PX = 68
 
 
-def room_text(ports: list[str], name: str = "Room 2") -> str:
+def room_text(ports: list[str], name: str = "Room 2", chair_keys: str = "") -> str:
     chairs = "".join(f'[[chair]]\nname = "Chair {i + 1}"\nport = "{port}"\nprotocol = "datex"\npatient = "K-{i + 1:04d}"\n'
-                     for i, port in enumerate(ports))
+                     f"{chair_keys}" for i, port in enumerate(ports))
     return f'[room]\nname = "{name}"\n\n{chairs}'
 
 
@@ -123,10 +123,11 @@ def test_the_room_runs_offscreen_and_a_dead_monitor_takes_down_only_its_own_chai
 def room_of(tmp_path, qtbot) -> Iterator:
     made: list[tuple[RoomView, list, Annunciator, DisplayHeartbeat]] = []
 
-    def make(ports: list[str], speed: float, *, silent: bool = True) -> RoomView:
+    def make(ports: list[str], speed: float, *, silent: bool = True, chair_keys: str = "") -> RoomView:
         """As ``ui.room.app.run_room`` wires it: one annunciator following every chair, the
-        display's heartbeat; ``silent``: a room with speakers (this machine has no sound card)."""
-        room = room_from_text(room_text(ports), "room.toml", PROTOCOLS)
+        display's heartbeat; ``silent``: a room with speakers (this machine has no sound card);
+        ``chair_keys``: more keys of every chair (a treatment plan)."""
+        room = room_from_text(room_text(ports, chair_keys=chair_keys), "room.toml", PROTOCOLS)
         beds = main.build_room(room, ScaledClock(speed), tmp_path / "recordings", "ketamine-infusion",
                                recording_required=False)
         annunciator = Annunciator(output="null" if silent else None)
@@ -201,7 +202,8 @@ def test_each_chair_is_opened_by_click_or_ctrl_number_and_its_controls_act_on_th
 
     monkeypatch.setattr(ui.app, "confirm_start_despite", lambda *args, **kwargs: True)  # the nurse confirms
     scenario = alarm_scenario(tmp_path)  # HR 140/min from the start: HR HIGH
-    view = room_of(["sim:stable", "sim:stable", f"sim:{scenario}"], 10.0)
+    # each chair's plan from the room file: Start (F2) starts at once, without the plan dialog
+    view = room_of(["sim:stable", "sim:stable", f"sim:{scenario}"], 10.0, chair_keys="weight = 70\n")
     view.window.activateWindow()
     qtbot.waitActive(view.window)
     window, overview = view.window, view.overview
