@@ -164,3 +164,25 @@ def test_eight_chairs_on_a_1920_by_1080_screen_keep_numbers_a_room_can_read(qtbo
     qtbot.waitUntil(lambda: all(p.digits_px for p in overview.panels), timeout=5000)
     sizes = [p.digits_px for p in overview.panels]
     assert min(sizes[:1] + sizes[2:]) >= 64 and sizes[1] >= 55, sizes
+
+
+def test_a_flashing_panel_keeps_the_grey_not_current_band_under_an_old_number(qtbot):
+    """A lost link flashes the panel in the alarm's colour; the last heart rate, two minutes old, must
+    still be marked as not current in the flash's on phase (on the bedside tile the band stays too)."""
+    hr = MeasurementSnapshot("HR", (80,), (72,), Freshness.STALE, 120.0, "")
+    chair = replace(snap("Chair 6", alarm("LINK_LOST", "medium", "Monitor link lost")), measurements=(hr,),
+                    link="disconnected")
+    panel = ChairPanel(DARK)
+    qtbot.addWidget(panel)
+    panel.resize(470, 480)
+    panel.show_snapshot(chair)
+    assert panel.flasher.flashing and panel.text.big[0].stale
+
+    def greys(on: bool) -> int:
+        panel.flasher._set(on)
+        image = panel.grab().toImage()
+        band = QColor(DARK.stale).rgb()
+        return sum(image.pixel(x, y) == band for x in range(0, image.width(), 2) for y in range(0, image.height(), 2))
+
+    assert greys(False) > 50
+    assert greys(True) > 50  # the band is drawn over the yellow too

@@ -260,7 +260,7 @@ class ChairPanel(QWidget):
         number = QRectF(box.left(), box.top() + title_h, box.width(), box.height() - title_h - note_h)
         self._draw(p, cell.value, fonts.digits, colour, number, Qt.AlignmentFlag.AlignHCenter)
         note = QRectF(box.left(), number.bottom(), box.width(), note_h)
-        if cell.stale and not look.flashed:
+        if cell.stale:  # the grey band stays in the flash's on phase too, as on a bedside tile
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(self.theme.stale))
             width = min(note.width(), QFontMetricsF(fonts.note).horizontalAdvance(cell.note) + 16)
