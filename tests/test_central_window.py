@@ -59,7 +59,8 @@ def test_both_chairs_are_shown_with_their_numbers_and_the_alarming_one_sounds(wi
              "acknowledged_by": "Ana"}
     station.receive(T.format("Chair-2", "state"), state(bed="Chair-2", hr=96, alarms=[acked]))
     win.refresh()
-    assert panels[1].text.alarm == "** NIBP sys 172 > 160 (ack.)" and panels[1].flashing is None
+    ana = datetime(2026, 12, 7, 9, 0, 40, tzinfo=UTC).astimezone().strftime("%H:%M")  # shown in local time
+    assert panels[1].text.alarm == f"** NIBP sys 172 > 160 (ack. Ana {ana})" and panels[1].flashing is None
     assert win.overview.alarm_bar.message.text() == "** Chair-2: NIBP sys 172 > 160 (acknowledged)"
     assert speaker.played[-1] is None  # acknowledged at the bedside: silent here too
 
