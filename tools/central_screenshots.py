@@ -15,7 +15,6 @@ are shown on their flash's "on" phase. Nothing is written outside ``--out``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ from monitor.bed import Bed, BedConfig  # noqa: E402
 from monitor.clock import ManualClock  # noqa: E402
 from monitor.event_json import event_to_json  # noqa: E402
 from tools.room_screenshots import END_S, PORT, START, STEP_S, Chair, feed  # noqa: E402
+from tools.screenshots import run_tool  # noqa: E402
 from ui.central.window import CentralWindow  # noqa: E402
 
 SITE = "clinic"
@@ -142,17 +142,8 @@ class Quiet:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--size", default="1920x1080", help="window size, WIDTHxHEIGHT")
-    args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    for path in render(args.out, (width, height)):
-        print(path)
-    del app
-    return 0
+    return run_tool(__doc__.splitlines()[0], argv, lambda parser: None,
+                    lambda args, size, settings: render(args.out, size))
 
 
 if __name__ == "__main__":
