@@ -86,6 +86,7 @@ class _Bed:
     discovered: float
     last_live: float | None = None  # monotonic time of the last message that was not retained
     snapshot: ChairSnapshot | None = None
+    snapshot_heard: float | None = None  # monotonic time the snapshot arrived live; None: retained
     limits: dict[str, object] = field(default_factory=dict)
     online: bool | None = None
     reason: str = ""
@@ -221,6 +222,7 @@ class Station:
         kind = message.kind
         if kind == "state":
             record.snapshot, record.limits = message.snapshot, dict(message.data["limits"])  # type: ignore[arg-type]
+            record.snapshot_heard = None if retained else now
         elif kind == "online":
             record.online, record.reason = bool(message.data["online"]), str(message.data["reason"])
         elif kind == "heartbeat":
@@ -287,7 +289,8 @@ class Station:
         status = record.status(now)
         snapshot = record.snapshot
         if snapshot is not None and status != "live":
-            snapshot = _offline(snapshot, status, record.reason)
+            since = None if record.snapshot_heard is None else now - record.snapshot_heard
+            snapshot = _offline(snapshot, status, record.reason, since)
         readings = len(record.seen.get("reading", ()))  # type: ignore[arg-type]
         return BedView(record.site, record.bed, record.session, snapshot, status, record.limits, record.backlog,
                        readings, record.first_seq)
@@ -370,10 +373,13 @@ def _silent_text(record: _Bed, status: str, now: float) -> str:
     return f"{record.bed}: no heartbeat for {now - heard:.0f} s; this chair is not watched from here."
 
 
-def _offline(snapshot: ChairSnapshot, status: str, reason: str) -> ChairSnapshot:
-    """A bed the station cannot hear: link "offline" and no number shown as current."""
+def _offline(snapshot: ChairSnapshot, status: str, reason: str, since: float | None) -> ChairSnapshot:
+    """A bed the station cannot hear: link "offline", no number shown as current, and every age
+    counted on from when the snapshot arrived (``since`` s ago; None: a retained snapshot of
+    unknown age, so no age at all): "NOT CURRENT 0 s" would say the number was just measured."""
     measurements = tuple(
-        replace(m, freshness=Freshness.STALE) if m.freshness is Freshness.CURRENT else m
+        replace(m, freshness=Freshness.STALE if m.freshness is Freshness.CURRENT else m.freshness,
+                age_s=None if since is None or m.age_s is None else m.age_s + since)
         for m in snapshot.measurements)
     text = {"ended": "The bedside ended its session.", "lost": "The bedside lost its connection.",
             "silent": "No heartbeat from the bedside.", "waiting": "Waiting for the bedside."}.get(status, reason)

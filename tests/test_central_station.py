@@ -144,9 +144,17 @@ def test_a_bed_whose_heartbeat_stops_for_5_s_is_alarmed_by_name(central):
     view = next(v for v in station.beds() if v.bed == "Chair-1")
     assert view.status == "silent" and view.snapshot.link == "offline"
     assert view.snapshot.measurement("HR").freshness is Freshness.STALE  # never shown as current
+    assert view.snapshot.measurement("HR").age_s == 6.5  # 1 s old when it came, 5.5 s ago: not "0 s"
     station.receive(T.format("Chair-1", "heartbeat"), heartbeat())
     station.tick()
     assert alarms(events)[-1] == ("BED_SILENT", "Chair-1", "cleared")
+
+
+def test_a_retained_state_of_unknown_age_shows_no_number_as_current_and_no_age(central):
+    station, clock, events = central
+    station.receive(T.format("Chair-1", "state"), state(), retained=True)  # kept by the broker, for how long?
+    hr = station.beds()[0].snapshot.measurement("HR")
+    assert station.beds()[0].status == "waiting" and hr.freshness is Freshness.STALE and hr.age_s is None
 
 
 def test_a_lost_broker_names_every_bed_it_can_no_longer_see(central):

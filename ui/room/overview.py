@@ -12,11 +12,17 @@ those does the bar offer its acknowledge button, because every chair's own alarm
 are acknowledged at that chair's dashboard, by a nurse who has looked at it.
 
 A click on a panel, or the number key the panel shows, emits :attr:`RoomOverview.chair_chosen`.
+
+The central station shows this same overview for the beds it hears through the
+broker (``ui/central/overview.py``); its panels come and go with the beds, and
+its own alarms (broker lost, a bed silent) take the place of the room's, under
+words of its own (:class:`StationWords`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -29,9 +35,22 @@ from ui.dashboard.widgets import label
 from ui.room.panel import ChairPanel
 from ui.room.panel_text import RANK, top_alarm
 
-ROOM = "Room"  # the prefix of a station alarm in the bar
-ACKNOWLEDGE_ROOM = "Acknowledge room alarm   F5"
 MAX_SHORTCUTS = 9  # Ctrl+1 ... Ctrl+9
+
+
+@dataclass(frozen=True, slots=True)
+class StationWords:
+    """What the overview calls the alarms of the station that shows it, how they are
+    acknowledged, and what a click on a chair does: the room's unless told otherwise."""
+
+    prefix: str = "Room"  # a station alarm in the bar: "Room: No alarm sound ..."
+    acknowledge: str = "Acknowledge room alarm   F5"
+    acknowledge_tip: str = "Acknowledge the alarms of the room's own sound and screen, in every chair (F5)"
+    hint: str = "Click a chair, or press its Ctrl+number, for its full dashboard; Esc comes back here."
+    shortcuts: bool = True  # each panel shows its Ctrl+number
+
+
+ROOM_WORDS = StationWords()
 
 
 def grid_shape(count: int) -> tuple[int, int]:
@@ -47,19 +66,19 @@ def chair_shortcut(index: int) -> str:
     return f"Ctrl+{index + 1}" if index < MAX_SHORTCUTS else ""
 
 
-def bar_items(snapshots: Sequence[ChairSnapshot], station: Sequence[AlarmSnapshot] = ()
-              ) -> tuple[list[tuple[str, str]], bool]:
+def bar_items(snapshots: Sequence[ChairSnapshot], station: Sequence[AlarmSnapshot] = (),
+              prefix: str = ROOM_WORDS.prefix) -> tuple[list[tuple[str, str]], bool]:
     """The room bar's ``(priority, text)`` items, as it shows them, and whether its top one is
     acknowledged (then shown steadily).
 
     One item per alarming chair, its most severe alarm with how many more it has
     (``Chair 3: NIBP sys 182 > 180  (+2 more)``: the panel and the chair's dashboard list
     them all), so eight alarming chairs still fit the bar; and one per alarm of the room's
-    own. Highest priority first; within one, unacknowledged before acknowledged, then the
+    own, prefixed ``prefix``. Highest priority first; within one, unacknowledged before acknowledged, then the
     room's own, then chair by chair.
     """
     entries: list[tuple[int, bool, int, str, str]] = []
-    groups = [(ROOM, [a]) for a in station] + [(s.bed, list(s.alarms)) for s in snapshots]
+    groups = [(prefix, [a]) for a in station] + [(s.bed, list(s.alarms)) for s in snapshots]
     for order, (prefix, alarms) in enumerate(groups):
         top = top_alarm(alarms)
         if top is None:
@@ -77,21 +96,21 @@ class RoomOverview(QWidget):
     chair_chosen = Signal(int)  # the index of the chair clicked
     acknowledge_room_clicked = Signal()  # the bar's button, shown while a station alarm is unacknowledged
 
-    def __init__(self, title: str, theme: Theme, *, simulated: bool = False) -> None:
+    def __init__(self, title: str, theme: Theme, *, simulated: bool = False,
+                 words: StationWords = ROOM_WORDS) -> None:
         super().__init__()
         self.setObjectName("dashboard")
         self.theme = theme
+        self.words = words
         self.panels: list[ChairPanel] = []
         self._bar_key: object = None
         self.title = label(title, SIZE_WALL_CLOCK, True)
         self.simulated = label("SIMULATED DATA \u2014 not patients", SIZE_HEADER_SMALL, True)
-        self.hint = label("Click a chair, or press its Ctrl+number, for its full dashboard; Esc comes back here.",
-                          SIZE_HEADER_SMALL, name="dim")
+        self.hint = label(words.hint, SIZE_HEADER_SMALL, name="dim")
         self.wall_clock = label("--:--", SIZE_WALL_CLOCK, True)
         self.alarm_bar = AlarmBar(theme)
-        self.alarm_bar.acknowledge.setText(ACKNOWLEDGE_ROOM)
-        self.alarm_bar.acknowledge.setToolTip("Acknowledge the alarms of the room's own sound and screen, "
-                                              "in every chair (F5)")
+        self.alarm_bar.acknowledge.setText(words.acknowledge)
+        self.alarm_bar.acknowledge.setToolTip(words.acknowledge_tip)
         self.alarm_bar.acknowledge.hide()
         self.alarm_bar.audio_pause.hide()  # audio pause and limits belong to a chair: at its dashboard
         self.alarm_bar.limits.hide()
@@ -126,7 +145,7 @@ class RoomOverview(QWidget):
             self.wall_clock.setText(now.astimezone().strftime("%H:%M"))
 
     def show_bar(self, snapshots: Sequence[ChairSnapshot], station: Sequence[AlarmSnapshot] = ()) -> None:
-        items, steady = bar_items(snapshots, station)
+        items, steady = bar_items(snapshots, station, self.words.prefix)
         key = (tuple(items), steady)
         if key != self._bar_key:
             self._bar_key = key
@@ -148,15 +167,16 @@ class RoomOverview(QWidget):
         for panel in self.panels:
             self._grid.removeWidget(panel)
             panel.deleteLater()
-        self.panels = [ChairPanel(self.theme, chair_shortcut(i)) for i in range(count)]
+        self.panels = [ChairPanel(self.theme, chair_shortcut(i) if self.words.shortcuts else "")
+                       for i in range(count)]
         columns, rows = grid_shape(count)
         for i, panel in enumerate(self.panels):
             panel.clicked.connect(lambda i=i: self.chair_chosen.emit(i))
             self._grid.addWidget(panel, i // columns, i % columns)
         for column in range(4):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)
-        for row in range(rows + 1):
+        for row in range(max(rows + 1, self._grid.rowCount())):  # rows of a larger grid before: none
             self._grid.setRowStretch(row, 1 if row < rows else 0)
 
 
-__all__ = ["RoomOverview", "bar_items", "chair_shortcut", "grid_shape"]
+__all__ = ["ROOM_WORDS", "RoomOverview", "StationWords", "bar_items", "chair_shortcut", "grid_shape"]

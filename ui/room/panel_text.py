@@ -122,8 +122,17 @@ def alarm_line(alarms: Sequence[AlarmSnapshot]) -> tuple[str, str | None]:
     if top is None:
         return "", None
     more = f"  (+{len(alarms) - 1} more)" if len(alarms) > 1 else ""
-    acknowledged = " (ack.)" if top.status == "acknowledged" else ""
-    return f"{PREFIX.get(top.priority, '')} {top.message}{acknowledged}{more}", top.priority
+    return f"{PREFIX.get(top.priority, '')} {top.message}{acknowledged_text(top)}{more}", top.priority
+
+
+def acknowledged_text(alarm: AlarmSnapshot) -> str:
+    """`` (ack.)``; with who and when if the snapshot says (the central station's: ``(ack. Ana 09:41)``)."""
+    if alarm.status != "acknowledged":
+        return ""
+    if not alarm.acknowledged_by:
+        return " (ack.)"
+    when = f" {alarm.acknowledged_at.astimezone():%H:%M}" if alarm.acknowledged_at else ""
+    return f" (ack. {alarm.acknowledged_by}{when})"
 
 
 def _notice(snap: ChairSnapshot) -> str:
