@@ -186,3 +186,17 @@ def test_a_flashing_panel_keeps_the_grey_not_current_band_under_an_old_number(qt
 
     assert greys(False) > 50
     assert greys(True) > 50  # the band is drawn over the yellow too
+
+
+def test_the_strip_over_a_chair_ends_what_does_not_fit_with_an_ellipsis_never_half_a_word(qtbot):
+    from ui.room.window import ChairStrip
+
+    strip = ChairStrip("Chair 1", DARK)
+    qtbot.addWidget(strip)
+    strip.resize(900, 60)
+    strip.show()
+    others = [("high", f"Chair {n}: NIBP sys 197 > 180, dia 113 > 110, mean 140 > 130") for n in range(2, 6)]
+    strip.show_others(others, steady=False)
+    qtbot.waitUntil(lambda: strip.others.text().endswith("\u2026"), timeout=2000)
+    assert strip.others.toolTip().count("Chair ") == 4  # the whole list, for the mouse
+    assert strip.others.fontMetrics().horizontalAdvance(strip.others.text()) <= strip.others.width()

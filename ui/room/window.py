@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -48,6 +48,7 @@ class ChairStrip(QFrame):
         self.chair = label(chair, SIZE_HEADER_SMALL + 6, True)
         self.others = label(NO_OTHER_ALARMS, SIZE_HEADER_SMALL + 4, True)
         self.others.setMinimumWidth(1)
+        self.others.installEventFilter(self)
         self.flasher = Flasher(self)
         self.flasher.changed.connect(lambda _on: self._restyle())
         row = QHBoxLayout(self)
@@ -62,12 +63,25 @@ class ChairStrip(QFrame):
         """The other chairs' alarms, as the room's bar lists them (highest priority first)."""
         shown = ordered(items)
         text = ("Other alarms:  " + "   ".join(f"{PREFIX[p]} {t}" for p, t in shown)) if shown else NO_OTHER_ALARMS
-        if self.others.text() != text:
-            self.others.setText(text)
-            self.others.setToolTip(text)
+        if self.others.toolTip() != text:
+            self.others.setToolTip(text)  # the whole line; shown cut to the strip's width with "…"
+            self._fit_others()
         self._priority = shown[0][0] if shown else None
         self.flasher.set_priority("low" if steady and shown else self._priority)
         self._restyle()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.others and event.type() == QEvent.Type.Resize:
+            self._fit_others()  # the label's own new width, known only once the strip is laid out
+        return False
+
+    def _fit_others(self) -> None:
+        """Never a word cut in half at the edge: what does not fit ends in an ellipsis."""
+        full = self.others.toolTip() or NO_OTHER_ALARMS
+        width = self.others.width() - 4
+        shown = self.others.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, width) if width > 0 else full
+        if self.others.text() != shown:
+            self.others.setText(shown)
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
