@@ -114,6 +114,8 @@ def test_the_room_runs_offscreen_and_a_dead_monitor_takes_down_only_its_own_chai
         stop(sim)
     stderr = (tmp_path / "stderr.txt").read_text()
     assert "Traceback" not in stderr, stderr[-3000:]
+    for chair in range(1, 5):  # closing the room is no frozen display (the watchdog is stopped first)
+        assert not rows(file_of(chair), "SELECT 1 FROM alarm_events WHERE condition='DISPLAY_FROZEN'")
 
 
 # -- the room in this process: what the nurse sees and does ---------------------------------------------

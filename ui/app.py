@@ -255,11 +255,13 @@ def run_live(
             view.window.save_state()
             view.stop()
     finally:
-        if bed is not None:
-            bed.stop(end_reason(bed, quit_on.reason if quit_on else None))
+        # the sound (and its display watchdog) first: the heartbeat has stopped, and stopping the
+        # bed takes a moment that the watchdog would report as a frozen display
         if unfollow is not None:
             unfollow()
         annunciator.close()
+        if bed is not None:
+            bed.stop(end_reason(bed, quit_on.reason if quit_on else None))
         if quit_on is not None:
             quit_on.close()
 

@@ -275,11 +275,14 @@ def run_room(title: str, beds: Sequence[Bed], theme: str | None, annunciator: An
             room.window.save_state()
             room.stop()
     finally:
-        for bed in beds:
-            bed.stop(end_reason(bed, quit_on.reason if quit_on else None))
+        # the sound (and its display watchdog) first: the heartbeat has stopped, and stopping eight
+        # beds takes seconds that the watchdog reported as a frozen display (DISPLAY_FROZEN, high,
+        # in the last chairs' recordings: docs/BENCHMARKS.md, the run of 2026-12-07)
         for stop_following in unfollow:
             stop_following()
         annunciator.close()
+        for bed in beds:
+            bed.stop(end_reason(bed, quit_on.reason if quit_on else None))
         if quit_on is not None:
             quit_on.close()
 
