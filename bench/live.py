@@ -28,6 +28,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import ROOT, Row, group_main, isolated_env, scratch_dir, stat, verdict
@@ -108,11 +109,7 @@ def measure_memory(quick: bool) -> list[Row]:
     target_s = HOUR_S if quick else EIGHT_HOURS_S
     live = LiveProcess(["--port", "sim:ketamine-typical", "--protocol", "datex", "--speed", f"{MEMORY_SPEED:g}"])
     started = time.monotonic()
-    try:
-        samples = rss_over_session(live, target_s, MEMORY_SPEED)
-    finally:
-        live.stop()
-    growth, early, late = rss_growth(samples, TEN_MINUTES_S, target_s - 300)
+    samples, (growth, early, late), _ = rss_from_10_minutes(live, target_s, MEMORY_SPEED)
     return [Row(
         f"memory: RSS growth 10 min -> {target_s / 3600:g} h",
         f"infusion-monitor live --port sim:ketamine-typical --speed {MEMORY_SPEED:g} (Datex record every 5 s of "
@@ -139,6 +136,19 @@ def rss_over_session(live: LiveProcess, target_s: float, speed: float, files: in
         if time.monotonic() - started > target_s / speed * 2 + 120:
             raise RuntimeError(f"the session clock reached only {session_s} s")
         time.sleep(0.2)  # sampling another process's memory as its session goes on
+
+
+def rss_from_10_minutes(live: LiveProcess, target_s: float, speed: float, files: int = 1,
+                        before_stop: Callable[[LiveProcess], object] = lambda live: None):
+    """The memory rows' run: ``live`` sampled until ``target_s`` of session, ``before_stop(live)``
+    (e.g. its alarms) taken while it still runs, then stopped; returns (samples, (growth, early,
+    late) from 10 minutes to the last 5, what ``before_stop`` returned)."""
+    try:
+        samples = rss_over_session(live, target_s, speed, files)
+        seen = before_stop(live)
+    finally:
+        live.stop()
+    return samples, rss_growth(samples, TEN_MINUTES_S, target_s - 300), seen
 
 
 def rss_growth(samples: list[tuple[float, float]], early_s: float, late_s: float) -> tuple[float, float, float]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bench.common import INFO, Row, group_main, scratch_dir, stat, verdict
 from bench.live import (
-    HOUR_S, SETTLE_S, TEN_MINUTES_S, WINDOW_S, cpu_row, rss_growth, rss_over_session, startup_times, wait_for_session,
+    HOUR_S, SETTLE_S, WINDOW_S, cpu_row, rss_from_10_minutes, startup_times, wait_for_session,
 )
 from bench.process import LiveProcess, cpu_windows
 from bench.scenarios import alarm_scenario, long_scenario, room_file
@@ -133,12 +133,8 @@ def measure_memory(quick: bool) -> list[Row]:
     live = LiveProcess(["--room", str(room(chairs, home, target_s / 3600 + 1)), "--speed", f"{MEMORY_SPEED:g}"],
                        home=home)
     started = time.monotonic()
-    try:
-        samples = rss_over_session(live, target_s, MEMORY_SPEED, chairs)
-        alarms = {name: found for name, found in raised(live).items() if found}
-    finally:
-        live.stop()
-    growth, early, late = rss_growth(samples, TEN_MINUTES_S, target_s - 300)
+    samples, (growth, early, late), alarms = rss_from_10_minutes(
+        live, target_s, MEMORY_SPEED, chairs, lambda live: {name: found for name, found in raised(live).items() if found})
     return [Row(
         f"room of {chairs}: RSS growth 10 min -> {target_s / 3600:g} h (at speed)",
         f"live --room, {chairs} sim: chairs, --speed {MEMORY_SPEED:g} ({(time.monotonic() - started) / 60:.0f} min); "

@@ -14,7 +14,6 @@ chair's panel on the next turn of the event loop after its events arrive).
 from __future__ import annotations
 
 import random
-import time
 
 from bench.common import Row, scratch_dir
 from bench.latency import Monitor, fast_forward, latency_row, probe, sample, wait
