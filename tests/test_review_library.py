@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from monitor.readings import Parameter
-from monitor.review import LibraryError, list_recordings, search
+from monitor.review import LibraryError, RecordingInfo, list_recordings, search
 from tests.test_review_reader import (  # noqa: F401  (clinic_time_zone is a fixture)
     LOCAL,
     T0,
@@ -100,6 +101,20 @@ def test_search_matches_every_word_case_insensitively(folder):
     assert [i.patient_id for i in search(infos, "unexpectedly AB")] == ["AB-7"]
     assert search(infos, "ab 0042") == []
     assert search(infos, "  ") == infos
+
+
+def test_a_chair_number_is_found_as_the_chairs_not_in_a_time_or_a_patient_number(clinic_time_zone):
+    """Found on CI: "Chair 3" listed every chair of a room recorded at 10:36 (the 3 began "36")."""
+    at_10_36 = datetime(2026, 12, 3, 10, 36, tzinfo=LOCAL)
+    rows = [RecordingInfo(Path(f"{n}.irm.sqlite"), "ok", patient_id=patient, started_at=at_10_36, chair=chair,
+                          room="Room 2")
+            for n, (chair, patient) in enumerate([("Chair 3", "K-0142"), ("Chair 1", "K-0143"),
+                                                  ("Chair 30", "K-0144"), ("Chair 2", "K-0145")])]
+    assert [i.chair for i in search(rows, "chair 3")] == ["Chair 3"]
+    assert [i.chair for i in search(rows, "Room 2 chair 3")] == ["Chair 3"]
+    assert [i.patient_id for i in search(rows, "k-014")] == ["K-0142", "K-0143", "K-0144", "K-0145"]  # a prefix
+    assert len(search(rows, "10:36")) == 4 and len(search(rows, "3")) == 4  # a number alone is a prefix
+    assert [i.chair for i in search(rows, "chair 30")] == ["Chair 30"]
 
 
 def test_the_session_being_recorded_now_is_not_called_a_crash(tmp_path):

@@ -176,17 +176,33 @@ def list_recordings(folder: Path | str) -> list[RecordingInfo]:
 
 
 def search(infos: Iterable[RecordingInfo], text: str) -> list[RecordingInfo]:
-    """Recordings matching every word of ``text`` (case-insensitive) in patient, chair, room, date,
-    file name, status, protocol or port. A word matches where a word of the line begins with it,
-    so "chair 3" finds Chair 3, not patient K-0143. Empty text matches everything; order is kept."""
-    words = text.casefold().split()
-    return [info for info in infos if all(_begins_a_word(word, info.search_text()) for word in words)]
+    """Recordings matching every term of ``text`` (case-insensitive) in patient, chair, room, date,
+    file name, status, protocol or port. A term matches where a word of the line begins with it,
+    so "K-01" finds K-0142. A number typed after a word belongs to it: "chair 3" finds Chair 3 only,
+    not patient K-0143, Chair 30 or a session started at 10:36. Empty text matches everything;
+    order is kept."""
+    terms = _terms(text.casefold())
+    return [info for info in infos if all(_begins_a_word(term, info.search_text()) for term in terms)]
 
 
-def _begins_a_word(word: str, line: str) -> bool:
-    start = line.find(word)
+def _terms(text: str) -> list[str]:
+    terms: list[str] = []
+    for word in text.split():
+        if word.isdigit() and terms:
+            terms[-1] = f"{terms[-1]} {word}"
+        else:
+            terms.append(word)
+    return terms
+
+
+def _begins_a_word(term: str, line: str) -> bool:
+    """True where ``term`` starts a word of ``line``; a term ending in a digit must also end the number."""
+    start = line.find(term)
     while start >= 0:
-        if start == 0 or not line[start - 1].isalnum():
+        end = start + len(term)
+        starts_word = start == 0 or not line[start - 1].isalnum()
+        ends_number = not term[-1].isdigit() or " " not in term or end == len(line) or not line[end].isdigit()
+        if starts_word and ends_number:
             return True
-        start = line.find(word, start + 1)
+        start = line.find(term, start + 1)
     return False
