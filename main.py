@@ -21,7 +21,7 @@ from central.messages import MessageError, check_name
 from central.publisher import BedPublisher, recording_path
 from central.state import ChairState
 from central.station import Station
-from cli.broker_options import SECURITY, names_from, room_broker, settings_from
+from cli.broker_options import names_from, room_publishing, settings_from
 from cli.central_printer import StationPrinter
 from cli.checks import (
     CommandError,
@@ -30,7 +30,9 @@ from cli.checks import (
     check_recording,
     check_socket_url,
     load_alarm_profile,
+    load_room_file,
     protocol_for,
+    refuse_with_room,
     series_folders,
 )
 from cli.parser import build_parser
@@ -50,7 +52,7 @@ from monitor.bed import Bed, BedConfig, Listener
 from monitor.clock import Clock, ScaledClock
 from monitor.core import RecordingStatus
 from monitor.recording import RecordingError, SessionRecorder
-from monitor.room import RoomError, RoomSpec, chair_treatment, load_room, room_of_ports
+from monitor.room import RoomError, RoomSpec, chair_treatment, room_of_ports
 from monitor.session import Phase, PhaseChange
 from monitor.storage import default_recordings_dir, recording_name
 from monitor.treatment.profile import TreatmentProfile, load_treatment_profile
@@ -214,14 +216,10 @@ def _session_ended(event: object) -> bool:
 
 
 # -- the room (monitor/room.py, ui/room/) ---------------------------------------------
-# a room has several patients: the room file gives each chair its own
-ONE_PATIENT_OPTIONS = ("weight", "dose", "concentration", "volume", "undiluted", "confirm", "bed")
-
-
 def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
     """Every chair of the room recorded into its own file in --out-dir, its lines carrying its name.
     A chair whose port will not open is said once on stderr and retried; the others record."""
-    _refuse_with_room(args, "--port", "--protocol", "--out", "--patient")
+    refuse_with_room(args, "--port", "--protocol", "--out", "--patient")
     if args.out_dir is None:
         raise CommandError("the following arguments are required with --room: --out-dir")
     room = load_room_file(args.room)
@@ -251,40 +249,6 @@ def run_record_room(args: argparse.Namespace, settings: Settings) -> int:
         for publisher in filter(None, publishers):
             publisher.stop()
     return 0
-
-
-def _refuse_with_room(args: argparse.Namespace, *flags: str) -> None:
-    """Options that name one monitor or one patient have no meaning for a room of several."""
-    flags += tuple(f"--{name}" for name in ONE_PATIENT_OPTIONS)
-    given = [flag for flag in flags
-             if (value := getattr(args, flag[2:].replace("-", "_"), None)) is not None and value is not False
-             and value not in ([], "")]
-    if given:
-        room = "--room" if args.room is not None else "several --port (a room)"
-        raise CommandError(f"{', '.join(given)} cannot be used with {room}: the room file names each "
-                           "chair's port, protocol, patient and treatment (docs/room-format.md).")
-
-
-def load_room_file(path: Path) -> RoomSpec:
-    try:
-        return load_room(path, registry.protocol_names())
-    except RoomError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def room_publishing(args: argparse.Namespace, room: RoomSpec,
-                    settings: Settings) -> tuple[BrokerSettings, str] | None:
-    """``--publish`` or the room file's ``publish``: every chair sends itself, named as in the room
-    file. What the command line gives wins over the file, the file over the settings."""
-    for key, setting in (("publish", "central_url"), ("site", "site")):
-        value = room.publish.url if key == "publish" else room.publish.site
-        if value:
-            settings.check_allowed(setting, value, room.where_room(key), f"Remove {key} from the room file")
-    typed = [key for key in SECURITY if getattr(args, key, None) not in (None, False)]
-    typed += [dest for dest, setting in (("publish", "central_url"), ("site", "site"))
-              if getattr(args, dest) is not None
-              and not (settings.from_file(setting) and getattr(args, dest) == settings.value(setting))]
-    return room_broker(args, room, typed)
 
 
 def chair_config(room: RoomSpec, index: int, clock: Clock, folder: Path, default_profile: str,
@@ -342,10 +306,10 @@ def run_live_room(args: argparse.Namespace, settings: Settings) -> int:
     """``live --room FILE``, or ``live --port A --port B ...`` (a room of those ports): every chair
     on one screen. A chair whose port will not open is shown with its error, retrying."""
     if args.room is not None:
-        _refuse_with_room(args, "--port", "--protocol", "--patient")
+        refuse_with_room(args, "--port", "--protocol", "--patient")
         room = load_room_file(args.room)
     else:
-        _refuse_with_room(args)
+        refuse_with_room(args)
         minutes = planned_infusion(*treatment_plan(args), args.planned_minutes).get("planned_infusion_s", 2400.0) / 60
         try:
             room = room_of_ports(args.port, args.protocol or "datex", args.patient, planned_minutes=minutes)
@@ -380,7 +344,11 @@ def run_review(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from ui.report import ExportError, export, export_series  # Qt (the PDFs) is loaded only for a PDF
+    from ui.report import (  # Qt (the PDFs) is loaded only for a PDF
+        ExportError,
+        export,
+        export_series,
+    )
 
     try:
         if args.series is not None:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from central.broker import PASSWORD_ENV, BrokerError, BrokerSettings, as_option, broker_settings
 from central.messages import MessageError, check_name
 from monitor.room import RoomSpec
+
+if TYPE_CHECKING:
+    from cli.settings import Settings
 
 DEFAULT_SITE = "clinic"
 SECURITY = ("ca", "cert", "key", "user", "password_file", "insecure")
@@ -118,3 +122,18 @@ def room_broker(args: argparse.Namespace, room: RoomSpec, typed: Collection[str]
             raise BrokerError(f"{room.where(i, 'name')}: {exc} (it names the chair at the central station)",
                               "name") from None
     return settings, site
+
+
+def room_publishing(args: argparse.Namespace, room: RoomSpec,
+                    settings: Settings) -> tuple[BrokerSettings, str] | None:
+    """``--publish`` or the room file's ``publish``: every chair sends itself, named as in the room
+    file. What the command line gives wins over the file, the file over the settings."""
+    for key, setting in (("publish", "central_url"), ("site", "site")):
+        value = room.publish.url if key == "publish" else room.publish.site
+        if value:
+            settings.check_allowed(setting, value, room.where_room(key), f"Remove {key} from the room file")
+    typed = [key for key in SECURITY if getattr(args, key, None) not in (None, False)]
+    typed += [dest for dest, setting in (("publish", "central_url"), ("site", "site"))
+              if getattr(args, dest) is not None
+              and not (settings.from_file(setting) and getattr(args, dest) == settings.value(setting))]
+    return room_broker(args, room, typed)

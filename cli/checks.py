@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from devices import registry
 from monitor.alarms import Profile, ProfileError, load_profile
+from monitor.room import RoomError, RoomSpec, load_room
 from monitor.storage import default_recordings_dir
 
 
@@ -82,5 +85,29 @@ def series_folders(folder: Path | None, recordings: Path | None = None) -> list[
     return [Path.cwd(), recordings or default_recordings_dir()]
 
 
-__all__ = ["CommandError", "check_folder", "check_new_file", "check_recording", "check_socket_url",
-           "load_alarm_profile", "protocol_for", "series_folders"]
+# a room has several patients: the room file gives each chair its own
+ONE_PATIENT_OPTIONS = ("weight", "dose", "concentration", "volume", "undiluted", "confirm", "bed")
+
+
+def refuse_with_room(args: argparse.Namespace, *flags: str) -> None:
+    """Options that name one monitor or one patient have no meaning for a room of several."""
+    flags += tuple(f"--{name}" for name in ONE_PATIENT_OPTIONS)
+    given = [flag for flag in flags
+             if (value := getattr(args, flag[2:].replace("-", "_"), None)) is not None and value is not False
+             and value not in ([], "")]
+    if given:
+        room = "--room" if args.room is not None else "several --port (a room)"
+        raise CommandError(f"{', '.join(given)} cannot be used with {room}: the room file names each "
+                           "chair's port, protocol, patient and treatment (docs/room-format.md).")
+
+
+def load_room_file(path: Path) -> RoomSpec:
+    try:
+        return load_room(path, registry.protocol_names())
+    except RoomError as exc:
+        raise CommandError(str(exc)) from None
+
+
+__all__ = ["ONE_PATIENT_OPTIONS", "CommandError", "check_folder", "check_new_file", "check_recording",
+           "check_socket_url", "load_alarm_profile", "load_room_file", "protocol_for", "refuse_with_room",
+           "series_folders"]

@@ -7,7 +7,7 @@ line's ``--weight`` (:func:`monitor.treatment.entry.parse_quantity` for text, a 
 TOML number otherwise) and checked against the treatment profile later, when the
 profile is known (:func:`monitor.room.chair_treatment`). The room's publishing keys
 are only typed here; the broker address and its security are checked by the central
-station's own rules when the room is wired (``main.room_publishing``), because
+station's own rules when the room is wired (``cli.broker_options.room_publishing``), because
 ``monitor`` knows nothing of the network.
 """
 

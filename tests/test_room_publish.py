@@ -19,6 +19,7 @@ import pytest
 
 import main
 from central.broker import BrokerError
+from cli.broker_options import room_publishing
 from cli.parser import build_parser
 from cli.settings import load_settings
 from devices import registry
@@ -52,7 +53,7 @@ def publishing(tmp_path: Path, room: str, *options: str, chairs: str = CHAIRS):
         ["record", "--room", str(path), "--out-dir", str(tmp_path / "out"), *options])
     settings = load_settings()
     settings.apply_to(args)
-    return main.room_publishing(args, load_room(path, registry.protocol_names()), settings)
+    return room_publishing(args, load_room(path, registry.protocol_names()), settings)
 
 
 def test_the_room_file_names_the_broker_its_site_and_its_security(tmp_path):
