@@ -179,8 +179,9 @@ def test_record_prints_one_alarm_per_measurement_for_a_hypertensive_episode_and_
 ):
     """Issue 14's "done when": one NIBP and one ART condition at a time, the log naming every limit."""
     out = tmp_path / "alarms.irm.sqlite"
-    result = record(python, cli_env, "--port", "sim:hypertensive-episode", "--protocol", "datex", "--jsonl",
-                    "--speed", "60", "--duration", "2400", "--out", str(out))
+    episode = ROOT / "tests" / "data" / "quick-hypertensive-episode.toml"  # the built-in one, told quickly
+    result = record(python, cli_env, "--port", f"sim:{episode}", "--protocol", "datex", "--jsonl",
+                    "--speed", "60", "--duration", "560", "--out", str(out))
     assert result.returncode == 0, result.stderr
     events = load_jsonl(result.stdout)
     phases = [e["phase"] for e in events if e["type"] == "phase"]

@@ -50,42 +50,7 @@ port = "sim:stable"
 protocol = "datex"
 patient = "K-0145"
 """
-# hypertensive-episode.toml with its minutes shortened: infusion from 2 min, ART 180/104 at
-# 5 min, the cuff every minute.
-QUICK_EPISODE = """\
-[scenario]
-name = "quick-hypertensive-episode"
-duration_s = 1200
-arterial_line = true
-
-[nibp]
-interval_s = 60
-first_s = 0
-inflation_s = 25
-noise_mmhg = 3
-
-[parameters.HR]
-points = [[0, 76], [120, 76], [480, 88]]
-noise = 1.5
-
-[parameters.SPO2]
-points = [[0, 97]]
-noise = 0.6
-noise_period_s = 8
-
-[parameters.ART_SYS]
-points = [[0, 132], [120, 132], [240, 160], [300, 180], [420, 198]]
-noise = 2.5
-
-[parameters.ART_DIA]
-points = [[0, 84], [120, 84], [240, 99], [300, 104], [420, 112]]
-noise = 1.5
-
-[[events]]
-at_s = 120
-kind = "infusion_start"
-text = "Ketamine 0.5 mg/kg over 40 min started"
-"""
+QUICK_EPISODE = ROOT / "tests" / "data" / "quick-hypertensive-episode.toml"
 CHAIRS = {"Chair 1", "Chair 2", "Chair 3", "Chair 4"}
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # 8 min of session at 20x: 24 s
 
@@ -93,9 +58,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # 8 min of session at
 def test_a_room_is_recorded_chair_by_chair_with_the_alarms_of_its_hypertensive_chair_only(
         tmp_path, python, cli_env, qtbot):
     room = tmp_path / "room.toml"
-    episode = tmp_path / "quick-hypertensive-episode.toml"
-    episode.write_text(QUICK_EPISODE)
-    room.write_text(ROOM.format(quick_episode=episode))
+    room.write_text(ROOM.format(quick_episode=QUICK_EPISODE))
     out = tmp_path / "recordings"
     result = subprocess.run(
         [python, str(ROOT / "main.py"), "record", "--room", str(room), "--out-dir", str(out), "--speed", "20",
