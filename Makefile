@@ -21,10 +21,11 @@ run: $(STAMP)
 	@sh scripts/ensure-qt-libs.sh $(PY) display
 	$(VENV)/bin/infusion-monitor live --port sim:ketamine-typical --protocol datex
 
-## Run the whole test suite headless.
+## Run the whole test suite headless. Two workers (pytest-xdist), each taking whole files: most
+## tests wait on real time (a simulated session, a broker outage), so two run in the time of one.
 test: $(STAMP)
 	@sh scripts/ensure-test-tools.sh
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --dist loadfile
 
 ## Start the simulator on a pseudo-terminal (QA): prints the port path to open.
 sim: $(STAMP)
