@@ -21,6 +21,7 @@ from central.messages import MessageError, check_name
 from central.publisher import BedPublisher, recording_path
 from central.state import ChairState
 from central.station import Station
+from central.station_sound import StationSound
 from cli.broker_options import names_from, room_publishing, settings_from
 from cli.central_printer import StationPrinter
 from cli.checks import (
@@ -199,8 +200,11 @@ def run_central(args: argparse.Namespace) -> int:
     station = Station(settings, check_name(args.site, "--site") if args.site else None)
     if not args.jsonl:
         from ui.central import run_central_window  # Qt is loaded only for the window
+        from ui.sound.annunciator import Annunciator
 
-        return run_central_window(station)
+        annunciator = Annunciator()
+        annunciator.follow(StationSound(station))  # sounds what the station judges, on its threads
+        return run_central_window(station, annunciator, on_stop_signals)
     stop = stop_on_signals()
     station.subscribe(StationPrinter(sys.stdout, station.clock, on_closed=stop.set))
     station.start()

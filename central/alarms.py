@@ -4,7 +4,8 @@ IEC 60601-1-8 §6.11 treats a central station as part of a distributed alarm
 system: a failure of the communication must itself be alarmed where it can
 still be signalled. The bedside alarms its side (CENTRAL_UNREACHABLE); these are
 the central station's: the broker lost, a bed silent for 5 s, two bedsides under
-one name, messages refused as invalid, more beds than it will track. Each names
+one name, messages refused as invalid, more beds than it will track, and, as at a
+bedside, its own sound or screen failing. Each names
 the bed(s) concerned. Acknowledging one here silences it here; a bed's own alarms
 are acknowledged at its bedside only.
 
@@ -28,6 +29,7 @@ class CentralCondition(enum.StrEnum):
     INVALID_MESSAGES = "INVALID_MESSAGES"
     TOO_MANY_BEDS = "TOO_MANY_BEDS"
     AUDIO_UNAVAILABLE = "AUDIO_UNAVAILABLE"  # the station's own sound cannot play
+    DISPLAY_FROZEN = "DISPLAY_FROZEN"  # the station's screen stopped responding (the sound process's watchdog)
 
 
 PRIORITY = {
@@ -37,6 +39,7 @@ PRIORITY = {
     CentralCondition.INVALID_MESSAGES: Priority.LOW,  # refused, nothing shown: someone must look
     CentralCondition.TOO_MANY_BEDS: Priority.LOW,
     CentralCondition.AUDIO_UNAVAILABLE: Priority.MEDIUM,  # as at the bedside: no alarm can be heard
+    CentralCondition.DISPLAY_FROZEN: Priority.HIGH,  # as at the bedside: no alarm can be seen
 }
 
 

@@ -138,9 +138,15 @@ class Station:
         self._watch = threading.Thread(target=self._run, name="central watch", daemon=True)
 
     # -- wiring and lifecycle -----------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> None:
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """``listener`` gets every event from now on, under the station's lock; returns the unsubscribe."""
         with self._lock:
             self._listeners = (*self._listeners, listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._listeners = tuple(x for x in self._listeners if x is not listener)
+        return unsubscribe
 
     def start(self) -> None:
         if self._connection is not None:
@@ -185,11 +191,23 @@ class Station:
             self._emit_all(self._alarms.acknowledge_all(self.clock.now()))
 
     def on_audio(self, available: bool, message: str = "") -> None:
-        """From the window's sound process: whether the station's alarms can be heard."""
+        """From the sound process: whether the station's alarms can be heard."""
         text = message or "Alarm sound cannot be played at the central station: watch the screen."
         with self._lock:
             self._emit_all(self._alarms.set(CentralCondition.AUDIO_UNAVAILABLE, None, not available, text,
                                             self.clock.now()))
+
+    def on_display(self, frozen: bool, seconds: float) -> None:
+        """From the sound process's display watchdog: the window has not responded for ``seconds``
+        (frozen), or responds again after ``seconds``; the cleared line says how long it was."""
+        text = (f"Central station display frozen for {seconds:.1f} s: alarms may not be shown." if frozen
+                else f"Central station display was frozen for {seconds:.1f} s.")
+        condition = CentralCondition.DISPLAY_FROZEN
+        with self._lock:
+            now = self.clock.now()
+            if not frozen and any(a.condition is condition for a in self._alarms.active()):
+                self._alarms.set(condition, None, True, text, now)  # the message it is cleared with
+            self._emit_all(self._alarms.set(condition, None, frozen, text, now))
 
     # -- from the broker (paho's thread) ---------------------------------------------------------------
     def connection_state(self, connected: bool, problem: str) -> None:

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from monitor.alarms import AlarmEngine
+from monitor.alarms.model import AlarmEvent
 from monitor.bed_config import BedConfig, Connect, Listener, RecorderLike
 from monitor.bed_controls import BedAlarms, BedSession
 from monitor.bed_treatment import BedTreatment
@@ -69,6 +70,8 @@ PUBLISHED_ARRIVALS = (Reading, LinkEvent, DeviceStatus, RecordingStatus)  # Fram
 
 class Bed:
     """One monitor connection, its session, its alarms, its recording and its event stream."""
+
+    sound_events: tuple[type, ...] = (AlarmEvent,)  # what it should sound changes with its alarms only
 
     def __init__(self, config: BedConfig, connect: Connect | None = None) -> None:
         """``connect(sink)`` builds the driver (and the simulator of a ``sim:`` port) posting into

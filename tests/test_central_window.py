@@ -10,9 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from central.station import Station
+from central.station_sound import StationSound
 from monitor.clock import ManualClock
 from tests.test_central_station import T, reading, state
 from ui.central.window import CentralWindow
+from ui.sound.annunciator import Annunciator
 
 T0 = datetime(2026, 12, 7, 9, 0, 30, tzinfo=UTC)
 HIGH_SBP = {"condition": "NIBP_SYS_HIGH", "priority": "medium", "status": "active", "message": "NIBP sys 172 > 160",
@@ -20,7 +22,7 @@ HIGH_SBP = {"condition": "NIBP_SYS_HIGH", "priority": "medium", "status": "activ
 
 
 class Speaker:
-    """Stands in for the sound process (tested on its own in test_sound_*): what was asked to play."""
+    """Stands in for the sound process (tested on its own in test_sound_*): what it was asked to play."""
 
     def __init__(self) -> None:
         self.played: list = []
@@ -28,13 +30,19 @@ class Speaker:
     def play(self, priority: object) -> None:
         self.played.append(getattr(priority, "value", priority))
 
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def heartbeat(self) -> None: ...
+
 
 @pytest.fixture
 def window(qtbot):
+    """As main.py wires it: the annunciator follows the station, the window only displays."""
     station = Station(None, "clinic", ManualClock(T0))
     station.connection_state(True, "")
     speaker = Speaker()
-    win = CentralWindow(station, speaker)
+    Annunciator(lambda report: speaker).follow(StationSound(station))
+    win = CentralWindow(station)
     qtbot.addWidget(win)
     win.resize(1600, 900)
     win.show()

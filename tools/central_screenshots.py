@@ -114,7 +114,7 @@ def build() -> Station:
 
 def render(out: Path, size: tuple[int, int]) -> list[Path]:
     station = build()
-    window = CentralWindow(station, Quiet())
+    window = CentralWindow(station)
     window.timer.stop()  # the manual clock stands still: one refresh draws it
     window.resize(*size)
     window.show()
@@ -132,13 +132,6 @@ def render(out: Path, size: tuple[int, int]) -> list[Path]:
     dialog.grab().save(str(paths[1]))
     window.close()
     return paths
-
-
-class Quiet:
-    """No sound process for a screenshot."""
-
-    def play(self, priority: object) -> None:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

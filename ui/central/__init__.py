@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from central.station import Station
+from ui.sound.annunciator import Annunciator
 
 
-def run_central_window(station: Station) -> int:
-    """Open the window on ``station`` (built by main.py), with the alarm sound; until it is closed."""
-    from PySide6.QtWidgets import QApplication
-
+def run_central_window(station: Station, annunciator: Annunciator,
+                       on_stop_signals: Callable[[Callable[[str], object]], None]) -> int:
+    """Open the window on ``station`` until it is closed or a stop signal comes. Both are built
+    by main.py, where ``annunciator`` was told to follow the station (it sounds what the station
+    judges, on the station's threads); this starts the program as a bedside's starts."""
+    from ui.app import start_program
     from ui.central.window import CentralWindow
-    from ui.sound.adapter import DisplayHeartbeat
-    from ui.sound.supervisor import SoundEvent, SoundSupervisor
 
-    def report(event: SoundEvent) -> None:  # the supervisor's threads: the station's AUDIO_UNAVAILABLE
-        if event.kind in ("available", "restored", "unavailable", "failed"):
-            station.on_audio(event.kind in ("available", "restored"), event.text)
-
-    app = QApplication.instance() or QApplication([])
-    sound = SoundSupervisor(None, report)
-    sound.start()
-    heartbeat = DisplayHeartbeat(sound.heartbeat, app)  # the sound process's display watchdog
-    heartbeat.start()
-    window = CentralWindow(station, sound)
-    station.start()
-    window.resize(1600, 900)
-    window.show()
+    quit_on = None
     try:
-        return app.exec()
+        app, quit_on, heartbeat = start_program(annunciator, on_stop_signals)
+        window = CentralWindow(station)
+        station.start()
+        window.resize(1600, 900)
+        window.show()
+        try:
+            return app.exec()
+        finally:
+            window.timer.stop()
+            heartbeat.stop()
     finally:
-        window.timer.stop()
-        heartbeat.stop()
+        annunciator.close()  # its display watchdog first: stopping the station takes a moment
         station.stop()
-        sound.stop()
+        if quit_on is not None:
+            quit_on.close()

@@ -1,19 +1,19 @@
-"""The central station's window: every chair of the site at a glance, the station's own alarms, the sound.
+"""The central station's window: every chair of the site at a glance and the station's own alarms.
 
 It only displays and forwards: twice a second it asks the station (thread-safe,
 immutable views) for the beds and its alarms and hands both to the infusion
 room's overview (``ui/central/overview.py``): one panel per bed heard, as many
 as there are, and one alarm bar listing each alarming chair and the station's
 own technical alarms (``Central: ...``, silenced with the bar's button or F5).
-It plays the highest priority sounding anywhere (a chair's own alarm until it is
-acknowledged at its bedside; the station's until silenced here). Clicking a
-chair opens its trend.
+The sound is not the window's: main.py has the program's annunciator follow the
+station (``central/station_sound.py``), so the highest priority sounding anywhere (a
+chair's own alarm until it is acknowledged at its bedside; the station's until
+silenced here) plays whatever the window does. Clicking a chair opens its trend.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -29,17 +29,10 @@ REFRESH_MS = 500
 WAITING = "Waiting for the bedsides' state from the broker..."
 
 
-class Speaker(Protocol):
-    """The sound process as the window uses it (:class:`ui.sound.supervisor.SoundSupervisor`)."""
-
-    def play(self, priority: object) -> None: ...
-
-
 class CentralWindow(QMainWindow):
-    def __init__(self, station: Station, sound: Speaker, theme: Theme | None = None) -> None:
+    def __init__(self, station: Station, theme: Theme | None = None) -> None:
         super().__init__()
         self.station = station
-        self.sound = sound
         self.theme = theme or get_theme("dark")
         self._shown: list[tuple[str, str]] = []  # (site, bed) of each panel, in the overview's order
         self.trends: list[TrendDialog] = []
@@ -80,7 +73,6 @@ class CentralWindow(QMainWindow):
         owed = [f"{v.bed}: {v.backlog} readings on their way" for v in views if v.backlog]
         waiting = "" if snapshots or views else WAITING
         self.status.setText("   ".join(owed) or waiting or f"{len(snapshots)} chairs")
-        self.sound.play(self.station.sounding())
 
     def silence(self) -> None:
         """The station's own alarms, silenced here (F5 or the bar's button)."""

@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from monitor.alarms.model import AlarmEvent, Priority
+from monitor.alarms.model import Priority
 from monitor.core import AudioStatus, DisplayStatus
 from ui.sound.supervisor import SoundEvent, SoundSupervisor
 
@@ -58,9 +58,11 @@ class BedAlarmsLike(Protocol):
 
 
 class FollowedBed(Protocol):
-    """What the annunciator needs of a bed (:class:`monitor.bed.Bed` is one)."""
+    """What the annunciator needs of a bed (:class:`monitor.bed.Bed` is one; the central
+    station follows its beds through :class:`central.station_sound.StationSound`)."""
 
     alarms: BedAlarmsLike
+    sound_events: tuple[type, ...]  # after which events what it should sound may have changed
 
     def subscribe(self, listener: Callable[[object], None]) -> Callable[[], None]: ...
     def post(self, event: object) -> None: ...
@@ -115,7 +117,7 @@ class Annunciator:
             bed.post(audio)
 
         def listener(event: object) -> None:  # the bed's thread (or a command's), under its lock
-            if isinstance(event, AlarmEvent):
+            if isinstance(event, bed.sound_events):
                 self._want(key, bed.alarms.should_sound())
 
         unsubscribe = bed.subscribe(listener)
