@@ -270,3 +270,25 @@ def test_the_rooms_own_sound_failure_is_shown_once_and_acknowledged_once_for_eve
         bed.stop("ended normally")
         assert rows(bed.recorder.path, "SELECT event FROM alarm_events WHERE condition='AUDIO_UNAVAILABLE'") \
             == [("raised",), ("acknowledged",)]
+
+
+def test_closing_the_room_ends_the_sound_before_any_chair_is_stopped(qtbot, tmp_path, monkeypatch):
+    """Stopping eight chairs takes seconds that the display watchdog took for a frozen display
+    (a high DISPLAY_FROZEN in the last chairs' recordings, found by the benchmark): the sound
+    process and its watchdog end first, then every chair, each with the reason."""
+    from PySide6.QtCore import QTimer
+
+    from tests.test_annunciator import ToldSound
+    from ui.room.app import run_room
+
+    beds = main.build_room(room_from_text(room_text(["sim:stable"] * 3), "room.toml", PROTOCOLS),
+                           ScaledClock(10), tmp_path, "ketamine-infusion", recording_required=False)
+    told, order = ToldSound(), []
+    monkeypatch.setattr(told, "stop", lambda: order.append("sound"))
+    for bed in beds:
+        monkeypatch.setattr(bed, "stop", lambda reason, bed=bed, stop=bed.stop: order.append(bed.name) or stop(reason))
+    requests: list = []
+    QTimer.singleShot(500, lambda: requests[0]("SIGTERM"))  # a logout: the stop signal's request
+    assert run_room("Room 2", beds, "dark", Annunciator(lambda report: told), requests.append) == 0
+    assert order == ["sound", "Chair 1", "Chair 2", "Chair 3"]
+    assert told.beats > 0
