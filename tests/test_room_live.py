@@ -278,9 +278,12 @@ def test_closing_the_room_ends_the_sound_before_any_chair_is_stopped(qtbot, tmp_
     process and its watchdog end first, then every chair, each with the reason."""
     from PySide6.QtCore import QTimer
 
+    import ui.room.app
     from tests.test_annunciator import ToldSound
     from ui.room.app import run_room
 
+    settings = QSettings(str(tmp_path / "room.ini"), QSettings.Format.IniFormat)  # not the user's
+    monkeypatch.setattr(ui.room.app, "room_settings", lambda: settings)
     beds = main.build_room(room_from_text(room_text(["sim:stable"] * 3), "room.toml", PROTOCOLS),
                            ScaledClock(10), tmp_path, "ketamine-infusion", recording_required=False)
     told, order = ToldSound(), []

@@ -19,7 +19,7 @@ import logging
 import signal
 import socket
 
-from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,12 @@ class QuitOnRequest(QObject):
 
     def close(self) -> None:
         """Stop waking Qt (the program is ending); the handlers stay, so a second signal
-        does not interrupt the closing of the recording."""
+        does not interrupt the closing of the recording.
+
+        Also drops a quit Qt left pending: since Qt 6, quitting closes every window, and the
+        last window closing posts a second quit, which the next event loop of this process
+        would take as its own and end at once (an in-process caller's, a test's)."""
+        QCoreApplication.removePostedEvents(QCoreApplication.instance(), QEvent.Type.Quit)
         self._notifier.setEnabled(False)
         signal.set_wakeup_fd(self._previous_fd)
         self._read.close()
