@@ -16,18 +16,19 @@ from monitor.clock import ManualClock
 from tests.broker import Broker, wait_for
 from tests.conftest import ROOT
 from tests.test_central_station import T, T0, state
-from tests.test_central_window import HIGH_SBP, Speaker
+from tests.test_annunciator import ToldSound
+from tests.test_central_window import HIGH_SBP
 from tests.test_shutdown import children, gone
 from ui.sound.annunciator import Annunciator
 from ui.sound.supervisor import SoundEvent
 
 
-def followed() -> tuple[Station, Annunciator, Speaker, list]:
+def followed() -> tuple[Station, Annunciator, ToldSound, list]:
     station = Station(None, "clinic", ManualClock(T0))
     station.connection_state(True, "")
     events: list = []
     station.subscribe(events.append)
-    speaker = Speaker()
+    speaker = ToldSound()
     annunciator = Annunciator(lambda report: speaker)
     annunciator.follow(StationSound(station))
     return station, annunciator, speaker, events

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from central.station import Station
 from central.station_sound import StationSound
 from monitor.clock import ManualClock
+from tests.test_annunciator import ToldSound
 from tests.test_central_station import T, reading, state
 from ui.central.window import CentralWindow
 from ui.sound.annunciator import Annunciator
@@ -21,26 +22,12 @@ HIGH_SBP = {"condition": "NIBP_SYS_HIGH", "priority": "medium", "status": "activ
             "raised_at": "2026-12-07T09:00:00Z", "acknowledged_at": None, "acknowledged_by": ""}
 
 
-class Speaker:
-    """Stands in for the sound process (tested on its own in test_sound_*): what it was asked to play."""
-
-    def __init__(self) -> None:
-        self.played: list = []
-
-    def play(self, priority: object) -> None:
-        self.played.append(getattr(priority, "value", priority))
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def heartbeat(self) -> None: ...
-
-
 @pytest.fixture
 def window(qtbot):
     """As main.py wires it: the annunciator follows the station, the window only displays."""
     station = Station(None, "clinic", ManualClock(T0))
     station.connection_state(True, "")
-    speaker = Speaker()
+    speaker = ToldSound()  # stands in for the sound process (tested on its own in test_sound_*)
     Annunciator(lambda report: speaker).follow(StationSound(station))
     win = CentralWindow(station)
     qtbot.addWidget(win)
