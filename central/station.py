@@ -200,8 +200,8 @@ class Station:
     def on_display(self, frozen: bool, seconds: float) -> None:
         """From the sound process's display watchdog: the window has not responded for ``seconds``
         (frozen), or responds again after ``seconds``; the cleared line says how long it was."""
-        text = (f"Central station display frozen for {seconds:.1f} s: alarms may not be shown." if frozen
-                else f"Central station display was frozen for {seconds:.1f} s.")
+        text = (f"Display frozen for {seconds:.1f} s: alarms may not be shown." if frozen
+                else f"Display was frozen for {seconds:.1f} s.")
         condition = CentralCondition.DISPLAY_FROZEN
         with self._lock:
             now = self.clock.now()

@@ -61,7 +61,8 @@ def test_the_sound_processs_reports_are_the_stations_own_alarms():
     annunciator.report(SoundEvent("available"))
     annunciator.report(SoundEvent("display_frozen", seconds=2.4))
     frozen = station.alarms()
-    assert [(a.condition, a.priority.value) for a in frozen] == [("DISPLAY_FROZEN", "high")]
+    assert [(a.condition, a.priority.value, a.message) for a in frozen] == [
+        ("DISPLAY_FROZEN", "high", "Display frozen for 2.4 s: alarms may not be shown.")]
     assert speaker.played[-1] == "high"
     annunciator.report(SoundEvent("display_recovered", seconds=7.5))
     assert station.alarms() == ()
@@ -69,7 +70,7 @@ def test_the_sound_processs_reports_are_the_stations_own_alarms():
     assert [(x["condition"], x["event"]) for x in lines] == [
         ("AUDIO_UNAVAILABLE", "raised"), ("AUDIO_UNAVAILABLE", "cleared"),
         ("DISPLAY_FROZEN", "raised"), ("DISPLAY_FROZEN", "cleared")]
-    assert lines[-1]["detail"] == "Central station display was frozen for 7.5 s."  # how long, in the log
+    assert lines[-1]["detail"] == "Display was frozen for 7.5 s."  # how long, in the log (the bar says "Central: ...")
     assert speaker.played[-1] is None
 
 
